@@ -1,0 +1,1 @@
+"""Invitations for Django: create, refresh and resend, accept, delete."""

@@ -1,0 +1,91 @@
+"""Domain errors raised by `invites.services`.
+
+Each carries a stable `code` that the API puts in its error bodies, and the values it
+is about (`ids` or `emails`) exactly as the caller gave them. Messages never contain a
+raw token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.utils.translation import gettext, gettext_lazy
+
+
+def _join(values: Sequence[Any]) -> str:
+    return ", ".join(str(value) for value in values)
+
+
+class InviteError(Exception):
+    """Base class of every error the invite services raise."""
+
+    code: str = "invite_error"
+    default_message: Any = gettext_lazy("The invite operation failed.")
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = str(message or self.default_message)
+        super().__init__(self.message)
+
+
+class InviteNotFound(InviteError):
+    """Some ids are malformed, unknown or soft-deleted; `.ids` lists every one."""
+
+    code = "not_found"
+
+    def __init__(self, ids: Sequence[Any]) -> None:
+        self.ids = list(ids)
+        super().__init__(gettext("No invite found for: %(ids)s.") % {"ids": _join(self.ids)})
+
+
+class InviteAlreadyAccepted(InviteError):
+    """The invite was already accepted; for a bulk call `.ids` lists the accepted ones."""
+
+    code = "already_accepted"
+    default_message = gettext_lazy("This invite has already been accepted.")
+
+    def __init__(self, ids: Sequence[Any] = ()) -> None:
+        self.ids = list(ids)
+        message = None
+        if self.ids:
+            message = gettext("Already accepted: %(ids)s.") % {"ids": _join(self.ids)}
+        super().__init__(message)
+
+
+class InviteExpired(InviteError):
+    """The invite's token is past its expiry; the invitee needs a new invite."""
+
+    code = "expired"
+    default_message = gettext_lazy("This invite has expired.")
+
+
+class InvalidInviteToken(InviteError):
+    """The token is unknown, was revoked by a refresh, or its invite was deleted."""
+
+    code = "invalid_token"
+    default_message = gettext_lazy("This invite link is invalid.")
+
+
+class InviteAlreadyExists(InviteError):
+    """A live invite exists for these emails, or an email appears twice in one call."""
+
+    code = "invite_exists"
+
+    def __init__(self, emails: Sequence[str]) -> None:
+        self.emails = list(emails)
+        super().__init__(
+            gettext("An invite already exists for: %(emails)s.") % {"emails": _join(self.emails)}
+        )
+
+
+class UserAlreadyExists(InviteError):
+    """A user already exists with each of these emails."""
+
+    code = "user_exists"
+
+    def __init__(self, emails: Sequence[str]) -> None:
+        self.emails = list(emails)
+        super().__init__(
+            gettext("A user already exists with the email: %(emails)s.")
+            % {"emails": _join(self.emails)}
+        )

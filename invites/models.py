@@ -1,0 +1,125 @@
+"""The `Invite` model and its QuerySet."""
+
+from __future__ import annotations
+
+import unicodedata
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def email_key(email: str) -> str:
+    """The form under which two emails count as the same: NFKC, then casefold."""
+    return unicodedata.normalize("NFKC", email).casefold()
+
+
+class InviteStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    EXPIRED = "expired", _("Expired")
+    ACCEPTED = "accepted", _("Accepted")
+
+
+class InviteQuerySet(models.QuerySet["Invite"]):
+    def pending(self) -> InviteQuerySet:
+        """Not accepted and not yet expired."""
+        return self.filter(accepted=False, expires_at__gt=timezone.now())
+
+    def expired(self) -> InviteQuerySet:
+        """Not accepted and past `expires_at`."""
+        return self.filter(accepted=False, expires_at__lte=timezone.now())
+
+    def accepted(self) -> InviteQuerySet:
+        return self.filter(accepted=True)
+
+    def with_status(self, status: str) -> InviteQuerySet:
+        """Filter by an `InviteStatus` value."""
+        return {
+            InviteStatus.PENDING: self.pending,
+            InviteStatus.EXPIRED: self.expired,
+            InviteStatus.ACCEPTED: self.accepted,
+        }[InviteStatus(status)]()
+
+    def live(self) -> InviteQuerySet:
+        """Not soft-deleted."""
+        return self.filter(deleted_at__isnull=True)
+
+
+class LiveInviteManager(models.Manager["Invite"]):
+    """`Invite.objects`: soft-deleted invites are left out."""
+
+    def get_queryset(self) -> InviteQuerySet:
+        return InviteQuerySet(self.model, using=self._db).live()
+
+
+class Invite(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    email = models.EmailField(_("email"), max_length=254)
+    # NFKC + casefold of `email`: what the database's uniqueness is enforced on, since
+    # neither SQLite nor PostgreSQL has a portable casefold() to index on.
+    email_key = models.CharField(max_length=254, editable=False)
+    accepted = models.BooleanField(_("accepted"), default=False)
+    token_hash = models.CharField(_("token digest"), max_length=64, unique=True, editable=False)
+    token_nonce = models.CharField(max_length=64, editable=False)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+    metadata = models.JSONField(_("metadata"), null=True, blank=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
+
+    objects = LiveInviteManager.from_queryset(InviteQuerySet)()
+    all_objects = InviteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invite")
+        verbose_name_plural = _("invites")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email_key"],
+                condition=Q(deleted_at__isnull=True),
+                name="invites_unique_live_email",
+                violation_error_message=_("An invite already exists for this email."),
+            ),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="invites_created_idx")]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.email_key = email_key(self.email)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "email" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "email_key"}
+        super().save(*args, **kwargs)
+
+    @property
+    def is_expired(self) -> bool:
+        return not self.accepted and self.expires_at <= timezone.now()
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def status(self) -> InviteStatus:
+        """`accepted`, `expired` (not accepted, past `expires_at`) or `pending`."""
+        if self.accepted:
+            return InviteStatus.ACCEPTED
+        if self.is_expired:
+            return InviteStatus.EXPIRED
+        return InviteStatus.PENDING

@@ -1,0 +1,380 @@
+"""Business actions on invites: create, refresh (resend), accept, delete.
+
+Each function is one atomic action: it either changes everything it was asked to or
+raises an `invites.exceptions.InviteError` and changes nothing. Signals go out only
+after the transaction commits. Views, the admin, management commands and tests all
+call these; none re-implements them.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.validators import EmailValidator
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from invites import bulk, signals
+from invites.conf import invites_settings
+from invites.exceptions import (
+    InvalidInviteToken,
+    InviteAlreadyAccepted,
+    InviteAlreadyExists,
+    InviteExpired,
+    InviteNotFound,
+    UserAlreadyExists,
+)
+from invites.models import Invite, email_key
+from invites.tokens import MAX_TOKEN_LENGTH, hash_token, mint_tokens
+
+UUID_RE = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32}", re.IGNORECASE
+)
+
+# User fields an invitee never chooses: the email comes from the invite, the rest are
+# privileges or bookkeeping.
+PROTECTED_USER_FIELDS = frozenset(
+    {
+        "id",
+        "pk",
+        "password",
+        "email",
+        "is_active",
+        "is_staff",
+        "is_superuser",
+        "groups",
+        "user_permissions",
+        "last_login",
+        "date_joined",
+    }
+)
+
+
+# --- ids ----------------------------------------------------------------------------
+
+
+@dataclass
+class RequestedIds:
+    """The ids a caller passed: parsed, de-duplicated, with their original spelling."""
+
+    uuids: list[UUID] = field(default_factory=list)
+    given: dict[UUID, Any] = field(default_factory=dict)
+    # Every distinct value in first-occurrence order, parsed (UUID) or not (None).
+    order: list[tuple[Any, UUID | None]] = field(default_factory=list)
+
+    def missing(self, found: Mapping[UUID, Invite]) -> list[Any]:
+        """The caller's values that are malformed or not among `found`, in given order."""
+        return [value for value, uuid in self.order if uuid is None or uuid not in found]
+
+
+def _parse_ids(invite_ids: Iterable[Any]) -> RequestedIds:
+    if isinstance(invite_ids, (str, bytes, UUID)):
+        raise TypeError("invite_ids must be an iterable of ids, not a single id.")
+    requested = RequestedIds()
+    seen: set[Any] = set()
+    for value in invite_ids:
+        uuid = _as_uuid(value)
+        key: Any = uuid if uuid is not None else ("malformed", repr(value))
+        if key in seen:
+            continue
+        seen.add(key)
+        requested.order.append((value, uuid))
+        if uuid is not None:
+            requested.uuids.append(uuid)
+            requested.given[uuid] = value
+    return requested
+
+
+def _as_uuid(value: Any) -> UUID | None:
+    if isinstance(value, UUID):
+        return value
+    if isinstance(value, str) and UUID_RE.fullmatch(value):
+        return UUID(value)
+    return None
+
+
+def _lock_requested(requested: RequestedIds) -> dict[UUID, Invite]:
+    """Lock the live invites asked for; raise `InviteNotFound` naming every other id."""
+    found = bulk.lock_live_invites(requested.uuids)
+    missing = requested.missing(found)
+    if missing:
+        raise InviteNotFound(missing)
+    return found
+
+
+# --- refresh ------------------------------------------------------------------------
+
+
+def refresh_invite_tokens(invite_ids: Iterable[UUID | str]) -> list[Invite]:
+    """Give each invite a new token and expiry, revoking the old token; send `invite_resent`.
+
+    Medusa's `refreshInviteTokensWorkflow`. Returns the invites in the order first
+    given (duplicates collapsed), each with `invite.token` set to its new raw token.
+    """
+    requested = _parse_ids(invite_ids)
+    if not requested.order:
+        return []
+    with transaction.atomic():
+        found = _lock_requested(requested)
+        accepted = [requested.given[uuid] for uuid in requested.uuids if found[uuid].accepted]
+        if accepted:
+            raise InviteAlreadyAccepted(accepted)
+
+        now = timezone.now()
+        expires_at = now + invites_settings.VALID_DURATION
+        invites = [found[uuid] for uuid in requested.uuids]
+        for invite, minted in zip(invites, mint_tokens(requested.uuids), strict=True):
+            invite.token_nonce = minted.nonce
+            invite.token_hash = minted.digest
+            invite.token = minted.token  # type: ignore[attr-defined]
+            invite.expires_at = expires_at
+            invite.updated_at = now
+        bulk.write_tokens(invites, expires_at=expires_at, now=now)
+        signals.send_on_commit(
+            signals.invite_resent,
+            Invite,
+            ({"invite": invite, "token": invite.token} for invite in invites),  # type: ignore[attr-defined]
+        )
+    return invites
+
+
+# --- create -------------------------------------------------------------------------
+
+
+def create_invites(
+    entries: Iterable[str | Mapping[str, Any]], *, invited_by: AbstractBaseUser | None = None
+) -> list[Invite]:
+    """Create one invite per entry (an email, or `{"email": ..., "metadata": {...}}`).
+
+    Raises `ValidationError` for a malformed entry, `InviteAlreadyExists` when a live
+    invite exists for an email or an email appears twice, then `UserAlreadyExists`.
+    Each returned invite carries `invite.token`; `invite_created` goes out after commit.
+    """
+    if isinstance(entries, (str, bytes, Mapping)):
+        entries = [entries]  # type: ignore[list-item]
+    parsed = [_parse_entry(entry) for entry in entries]
+    if not parsed:
+        return []
+
+    keys = [email_key(email) for email, _metadata in parsed]
+    _check_no_invites(parsed, keys)
+    _check_no_users(parsed, keys)
+
+    now = timezone.now()
+    expires_at = now + invites_settings.VALID_DURATION
+    invites = [
+        Invite(
+            email=email,
+            email_key=key,
+            metadata=metadata,
+            invited_by=invited_by if invited_by is not None and invited_by.pk else None,
+            expires_at=expires_at,
+            created_at=now,
+            updated_at=now,
+        )
+        for (email, metadata), key in zip(parsed, keys, strict=True)
+    ]
+    for invite, minted in zip(invites, mint_tokens([i.pk for i in invites]), strict=True):
+        invite.token_nonce = minted.nonce
+        invite.token_hash = minted.digest
+        invite.token = minted.token  # type: ignore[attr-defined]
+
+    try:
+        with transaction.atomic():
+            bulk.insert_invites(invites)
+            signals.send_on_commit(
+                signals.invite_created,
+                Invite,
+                ({"invite": invite, "token": invite.token} for invite in invites),  # type: ignore[attr-defined]
+            )
+    except IntegrityError:
+        # Another transaction created an invite for one of these emails meanwhile.
+        _check_no_invites(parsed, keys)
+        raise
+    return invites
+
+
+def _parse_entry(entry: Any) -> tuple[str, dict[str, Any] | None]:
+    metadata = None
+    if isinstance(entry, Mapping):
+        unknown = set(entry) - {"email", "metadata"}
+        if unknown:
+            raise ValidationError(
+                _("Unknown invite field(s): %(fields)s.") % {"fields": ", ".join(map(str, unknown))},
+                code="invalid",
+            )
+        metadata = entry.get("metadata")
+        entry = entry.get("email")
+    if not isinstance(entry, str):
+        raise ValidationError(_("Each invite needs an email address."), code="required")
+    if metadata is not None and not isinstance(metadata, dict):
+        raise ValidationError(_("Invite metadata must be a JSON object."), code="invalid")
+    email = BaseUserManager.normalize_email(entry.strip())
+    if len(email) > 254:
+        raise ValidationError(
+            _("“%(value)s” is longer than 254 characters."), code="max_length", params={"value": email[:60] + "…"}
+        )
+    EmailValidator(message=_("“%(value)s” is not a valid email address."))(email)
+    return email, metadata
+
+
+def _check_no_invites(parsed: list[tuple[str, Any]], keys: list[str]) -> None:
+    clashes: dict[str, None] = {}
+    seen: set[str] = set()
+    for (email, _metadata), key in zip(parsed, keys, strict=True):
+        if key in seen:
+            clashes[email] = None
+        seen.add(key)
+    existing: set[str] = set()
+    for chunk in bulk.chunked(sorted(seen), bulk.in_clause_chunk_size()):
+        key_field = Invite._meta.get_field("email_key")
+        existing.update(
+            Invite.objects.filter(email_key__in=bulk.values_in(chunk, key_field)).values_list(
+                "email_key", flat=True
+            )
+        )
+    for (email, _metadata), key in zip(parsed, keys, strict=True):
+        if key in existing:
+            clashes[email] = None
+    if clashes:
+        raise InviteAlreadyExists(list(clashes))
+
+
+def _check_no_users(parsed: list[tuple[str, Any]], keys: list[str]) -> None:
+    taken = _user_email_keys({email for email, _metadata in parsed})
+    clashes = [email for (email, _metadata), key in zip(parsed, keys, strict=True) if key in taken]
+    if clashes:
+        raise UserAlreadyExists(clashes)
+
+
+def _user_email_keys(emails: Iterable[str]) -> set[str]:
+    """The `email_key`s of existing users whose email matches one of `emails`.
+
+    The database narrows by `lower()` (ASCII-only on SQLite), Python decides by
+    `email_key`, so "ß" and "SS" style matches are decided the same way everywhere.
+    """
+    User = get_user_model()
+    email_field = User.get_email_field_name()
+    try:
+        User._meta.get_field(email_field)
+    except FieldDoesNotExist:
+        return set()
+    candidates = sorted({variant for email in emails for variant in (email.lower(), email_key(email))})
+    found: set[str] = set()
+    for chunk in bulk.chunked(candidates, bulk.in_clause_chunk_size()):
+        users = (
+            User._default_manager.annotate(_invites_email=Lower(email_field))
+            .filter(_invites_email__in=bulk.values_in(chunk, User._meta.get_field(email_field)))
+            .values_list(email_field, flat=True)
+        )
+        found.update(email_key(email) for email in users if email)
+    return found
+
+
+# --- accept -------------------------------------------------------------------------
+
+
+def accept_invite(token: str, *, password: str, **user_fields: Any) -> AbstractBaseUser:
+    """Create the invitee's user from a raw token and mark the invite accepted.
+
+    Raises `InvalidInviteToken`, `InviteAlreadyAccepted`, `InviteExpired`,
+    `ValidationError` (password or user fields) or `UserAlreadyExists`. Safe against
+    concurrent accepts of one token: the row is locked, so exactly one wins.
+    """
+    User = get_user_model()
+    _check_user_fields(User, user_fields)
+    if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
+        raise InvalidInviteToken()
+    if not isinstance(password, str):
+        raise ValidationError(_("Enter a password."), code="required")
+
+    with transaction.atomic():
+        try:
+            invite = Invite.all_objects.select_for_update().get(token_hash=hash_token(token))
+        except Invite.DoesNotExist:
+            raise InvalidInviteToken() from None
+        if invite.is_deleted:
+            raise InvalidInviteToken()
+        if invite.accepted:
+            raise InviteAlreadyAccepted()
+        if invite.is_expired:
+            raise InviteExpired()
+        if email_key(invite.email) in _user_email_keys([invite.email]):
+            raise UserAlreadyExists([invite.email])
+
+        user = User(**user_fields)
+        email_field = User.get_email_field_name()
+        setattr(user, email_field, invite.email)
+        if User.USERNAME_FIELD != email_field:
+            setattr(user, User.USERNAME_FIELD, _free_username(User, invite.email))
+        validate_password(password, user=user)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save()
+
+        now = timezone.now()
+        invite.accepted = True
+        invite.accepted_at = now
+        invite.updated_at = now
+        invite.save(update_fields=["accepted", "accepted_at", "updated_at"])
+        signals.send_on_commit(signals.invite_accepted, Invite, [{"invite": invite, "user": user}])
+    return user
+
+
+def _check_user_fields(User: type[AbstractBaseUser], user_fields: Mapping[str, Any]) -> None:
+    protected = PROTECTED_USER_FIELDS | {User.USERNAME_FIELD, User.get_email_field_name()}
+    refused = sorted(set(user_fields) & protected)
+    if refused:
+        raise TypeError(f"accept_invite() does not take the user field(s): {', '.join(refused)}.")
+    for name in user_fields:
+        try:
+            User._meta.get_field(name)
+        except FieldDoesNotExist:
+            raise TypeError(f"accept_invite() got an unknown user field: {name}.") from None
+
+
+def _free_username(User: type[AbstractBaseUser], email: str) -> str:
+    """A username derived from `email` that fits the field and is not taken yet."""
+    username_field = User._meta.get_field(User.USERNAME_FIELD)
+    max_length = getattr(username_field, "max_length", None) or 150
+    base = re.sub(r"[^\w.@+-]", "_", email)[:max_length]
+    candidate = base
+    manager = User._default_manager
+    for _attempt in range(10):
+        if not manager.filter(**{f"{User.USERNAME_FIELD}__iexact": candidate}).exists():
+            return candidate
+        suffix = "-" + secrets.token_hex(3)
+        candidate = base[: max_length - len(suffix)] + suffix
+    raise ValidationError(_("Could not find a free username for this email."), code="username")
+
+
+# --- delete -------------------------------------------------------------------------
+
+
+def delete_invites(invite_ids: Iterable[UUID | str]) -> None:
+    """Soft-delete invites: their email is free again and their token stops working."""
+    requested = _parse_ids(invite_ids)
+    if not requested.order:
+        return
+    with transaction.atomic():
+        found = _lock_requested(requested)
+        now = timezone.now()
+        for chunk in bulk.chunked(requested.uuids, bulk.in_clause_chunk_size()):
+            pks = bulk.values_in(chunk, Invite._meta.get_field("id"))
+            Invite.all_objects.filter(pk__in=pks).update(deleted_at=now, updated_at=now)
+        invites = [found[uuid] for uuid in requested.uuids]
+        for invite in invites:
+            invite.deleted_at = now
+            invite.updated_at = now
+        signals.send_on_commit(signals.invite_deleted, Invite, ({"invite": i} for i in invites))

@@ -1,0 +1,69 @@
+"""Signals of the invite lifecycle, all sent with `sender=Invite`.
+
+Services send them through `send_on_commit`: once per invite, only after the
+surrounding transaction commits (never on rollback), and robustly: a receiver that
+raises is logged and neither the caller nor the other receivers notice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.dispatch import Signal
+
+logger = logging.getLogger(__name__)
+
+# An invite was created. Keyword arguments: `invite`, `token` (the raw token).
+invite_created = Signal()
+
+# An invite's token was refreshed so that it can be sent again (Medusa's
+# `invite.resent`). Keyword arguments: `invite`, `token` (the new raw token).
+invite_resent = Signal()
+
+# An invite was accepted and its user created. Keyword arguments: `invite`, `user`.
+invite_accepted = Signal()
+
+# An invite was soft-deleted. Keyword arguments: `invite`.
+invite_deleted = Signal()
+
+
+def send_robust(signal: Signal, sender: type, **kwargs: Any) -> None:
+    """Send `signal`, logging (never raising) what any receiver raises."""
+    for receiver, response in signal.send_robust(sender=sender, **kwargs):
+        if isinstance(response, Exception):
+            # Only the receiver and the invite id are logged: kwargs hold raw tokens.
+            invite = kwargs.get("invite")
+            logger.error(
+                "Invite signal receiver %s failed for invite %s",
+                getattr(receiver, "__qualname__", repr(receiver)),
+                getattr(invite, "pk", None),
+                exc_info=(type(response), response, response.__traceback__),
+            )
+
+
+def send_on_commit(
+    signal: Signal, sender: type, payloads: Iterable[dict[str, Any]], *, using: str | None = None
+) -> None:
+    """Send `signal` once per payload after the current transaction commits."""
+    payloads = list(payloads)
+    if not payloads:
+        return
+
+    def send_all() -> None:
+        for payload in payloads:
+            send_robust(signal, sender, **payload)
+
+    transaction.on_commit(send_all, using=using)
+
+
+__all__ = [
+    "invite_accepted",
+    "invite_created",
+    "invite_deleted",
+    "invite_resent",
+    "send_on_commit",
+    "send_robust",
+]
