@@ -1,0 +1,5 @@
+"""REST API routes, mounted at `/api/`."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []
