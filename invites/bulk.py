@@ -57,8 +57,8 @@ def values_in(values: Sequence[Any], field: Field[Any, Any], using: str = "defau
     connection = connections[using]
     prepped = [field.get_db_prep_value(value, connection, prepared=False) for value in values]
     if connection.vendor == "postgresql":
-        db_type = field.rel_db_type(connection) if field.is_relation else field.db_type(connection)
-        return RawSQL(f"SELECT unnest(%s::{_base_type(db_type)}[])", [prepped])
+        # The type comes from the field, the values are bound: nothing is pasted in.
+        return RawSQL(f"SELECT unnest(%s::{_array_type(field, using)})", [prepped])  # noqa: S611
     if is_set_based(using):
         return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(prepped)])
     return prepped
@@ -139,8 +139,7 @@ def _write_tokens_sqlite(
 ) -> None:
     c = _columns(using)
     connection = connections[using]
-    id_field = Invite._meta.pk
-    assert id_field is not None
+    id_field = Invite._meta.get_field("id")
     sql = (
         f"UPDATE {c['table']} SET {c['token_nonce']} = v.nonce, {c['token_hash']} = v.digest, "
         f"{c['expires_at']} = %s, {c['updated_at']} = %s "
@@ -151,7 +150,11 @@ def _write_tokens_sqlite(
     with connection.cursor() as cursor:
         for chunk in chunked(invites, CHUNK_SIZE):
             rows = [
-                [id_field.get_db_prep_value(invite.pk, connection), invite.token_nonce, invite.token_hash]
+                [
+                    id_field.get_db_prep_value(invite.pk, connection),
+                    invite.token_nonce,
+                    invite.token_hash,
+                ]
                 for invite in chunk
             ]
             cursor.execute(
@@ -159,9 +162,11 @@ def _write_tokens_sqlite(
             )
 
 
-def _base_type(db_type: str) -> str:
-    """`varchar(254)` -> `varchar`: array casts need no length."""
-    return db_type.split("(")[0]
+def _array_type(field: Field[Any, Any], using: str) -> str:
+    """The PostgreSQL array type of a field's column: `varchar(254)` -> `varchar[]`."""
+    connection = connections[using]
+    db_type = field.rel_db_type(connection) if field.is_relation else field.db_type(connection)
+    return f"{str(db_type).split('(')[0]}[]"
 
 
 def insert_invites(invites: Sequence[Invite], *, using: str = "default") -> None:
@@ -171,14 +176,11 @@ def insert_invites(invites: Sequence[Invite], *, using: str = "default") -> None
         return
     connection = connections[using]
     quote = connection.ops.quote_name
-    fields = [f for f in Invite._meta.concrete_fields]
+    fields = list(Invite._meta.concrete_fields)
     columns = ", ".join(quote(f.column) for f in fields)
     table = quote(Invite._meta.db_table)
     if connection.vendor == "postgresql":
-        arrays = ", ".join(
-            f"%s::{_base_type(f.rel_db_type(connection) if f.is_relation else f.db_type(connection))}[]"
-            for f in fields
-        )
+        arrays = ", ".join(f"%s::{_array_type(f, using)}" for f in fields)
         sql = f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays})"
     else:
         extracts = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(fields)))

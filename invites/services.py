@@ -211,7 +211,8 @@ def _parse_entry(entry: Any) -> tuple[str, dict[str, Any] | None]:
         unknown = set(entry) - {"email", "metadata"}
         if unknown:
             raise ValidationError(
-                _("Unknown invite field(s): %(fields)s.") % {"fields": ", ".join(map(str, unknown))},
+                _("Unknown invite field(s): %(fields)s.")
+                % {"fields": ", ".join(map(str, unknown))},
                 code="invalid",
             )
         metadata = entry.get("metadata")
@@ -223,7 +224,9 @@ def _parse_entry(entry: Any) -> tuple[str, dict[str, Any] | None]:
     email = BaseUserManager.normalize_email(entry.strip())
     if len(email) > 254:
         raise ValidationError(
-            _("“%(value)s” is longer than 254 characters."), code="max_length", params={"value": email[:60] + "…"}
+            _("“%(value)s” is longer than 254 characters."),
+            code="max_length",
+            params={"value": email[:60] + "…"},
         )
     EmailValidator(message=_("“%(value)s” is not a valid email address."))(email)
     return email, metadata
@@ -270,7 +273,9 @@ def _user_email_keys(emails: Iterable[str]) -> set[str]:
         User._meta.get_field(email_field)
     except FieldDoesNotExist:
         return set()
-    candidates = sorted({variant for email in emails for variant in (email.lower(), email_key(email))})
+    candidates = sorted(
+        {variant for email in emails for variant in (email.lower(), email_key(email))}
+    )
     found: set[str] = set()
     for chunk in bulk.chunked(candidates, bulk.in_clause_chunk_size()):
         users = (
@@ -316,7 +321,7 @@ def accept_invite(token: str, *, password: str, **user_fields: Any) -> AbstractB
         user = User(**user_fields)
         email_field = User.get_email_field_name()
         setattr(user, email_field, invite.email)
-        if User.USERNAME_FIELD != email_field:
+        if email_field != User.USERNAME_FIELD:
             setattr(user, User.USERNAME_FIELD, _free_username(User, invite.email))
         validate_password(password, user=user)
         user.set_password(password)

@@ -13,7 +13,6 @@ from invites.models import Invite
 from tests.helpers import PASSWORD, expire
 
 
-
 @pytest.fixture
 def make_invite(db: None) -> Callable[..., Invite]:
     """Create one invite through `create_invites`; `invite.token` holds its raw token."""

@@ -21,7 +21,9 @@ pytestmark = pytest.mark.django_db
 User = get_user_model()
 
 
-def test_accept_creates_user_and_marks_invite(pending_invite, record, django_capture_on_commit_callbacks):
+def test_accept_creates_user_and_marks_invite(
+    pending_invite, record, django_capture_on_commit_callbacks
+):
     accepted = record(invite_accepted)
     with django_capture_on_commit_callbacks(execute=True):
         user = services.accept_invite(
