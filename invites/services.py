@@ -125,28 +125,44 @@ def refresh_invite_tokens(invite_ids: Iterable[UUID | str]) -> list[Invite]:
     requested = _parse_ids(invite_ids)
     if not requested.order:
         return []
+    now = timezone.now()
+    expires_at = now + invites_settings.VALID_DURATION
+    minted = list(mint_tokens(requested.uuids))
     with transaction.atomic():
-        found = _lock_requested(requested)
-        accepted = [requested.given[uuid] for uuid in requested.uuids if found[uuid].accepted]
-        if accepted:
-            raise InviteAlreadyAccepted(accepted)
+        refreshed: dict[UUID, Invite] = {}
+        if len(requested.uuids) == len(requested.order):  # no malformed id: try the write
+            refreshed = bulk.refresh_tokens(requested.uuids, minted, expires_at=expires_at, now=now)
+        if len(refreshed) < len(requested.order):
+            # Raising rolls back whatever the update above wrote.
+            _raise_refresh_error(requested, refreshed)
 
-        now = timezone.now()
-        expires_at = now + invites_settings.VALID_DURATION
-        invites = [found[uuid] for uuid in requested.uuids]
-        for invite, minted in zip(invites, mint_tokens(requested.uuids), strict=True):
-            invite.token_nonce = minted.nonce
-            invite.token_hash = minted.digest
-            invite.token = minted.token  # type: ignore[attr-defined]
-            invite.expires_at = expires_at
-            invite.updated_at = now
-        bulk.write_tokens(invites, expires_at=expires_at, now=now)
+        invites = [refreshed[uuid] for uuid in requested.uuids]
+        for invite, token in zip(invites, minted, strict=True):
+            invite.token = token.token  # type: ignore[attr-defined]
         signals.send_on_commit(
             signals.invite_resent,
             Invite,
             ({"invite": invite, "token": invite.token} for invite in invites),  # type: ignore[attr-defined]
         )
     return invites
+
+
+def _raise_refresh_error(requested: RequestedIds, refreshed: Mapping[UUID, Invite]) -> None:
+    """Name every id the refresh could not take: not found first, then already accepted."""
+    skipped = [uuid for uuid in requested.uuids if uuid not in refreshed]
+    acceptance = bulk.live_acceptance(skipped)
+    missing = [
+        value
+        for value, uuid in requested.order
+        if uuid is None or (uuid not in refreshed and uuid not in acceptance)
+    ]
+    if missing:
+        raise InviteNotFound(missing)
+    accepted = [requested.given[uuid] for uuid in skipped if acceptance.get(uuid)]
+    if accepted:
+        raise InviteAlreadyAccepted(accepted)
+    # Skipped but live and not accepted: cannot happen while the rows stay locked.
+    raise InviteNotFound([requested.given[uuid] for uuid in skipped])
 
 
 # --- create -------------------------------------------------------------------------

@@ -83,3 +83,11 @@ def record() -> Iterator[Callable[[Signal], SignalRecorder]]:
     yield start
     for recorder in recorders:
         recorder.disconnect()
+
+
+@pytest.fixture(params=["set-based", "orm"])
+def refresh_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test through the set-based SQL path and through the ORM fallback path."""
+    if request.param == "orm":
+        monkeypatch.setattr("invites.bulk.is_set_based", lambda using="default": False)
+    return str(request.param)
