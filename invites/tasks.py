@@ -61,7 +61,7 @@ def deliver_invite_email(
     invite = Invite.all_objects.filter(pk=invite_id).select_related("invited_by").first()
     skipped = Outcome.SKIPPED_MISSING if invite is None else _skip_reason(invite, token_hash)
     if invite is None or skipped is not None:
-        logger.info("Invite email for %s not sent (%s).", invite_id, skipped)
+        logger.debug("Invite email for %s not sent (%s).", invite_id, skipped)
         return skipped or Outcome.SKIPPED_MISSING
 
     token = rebuild_token(invite)
@@ -77,7 +77,7 @@ def deliver_invite_email(
         send_invite_email(invite, token, kind=kind)
     except DELIVERY_ERRORS as error:
         return _handle_delivery_error(invite_id, token_hash, kind, attempt, error)
-    logger.info("Invite email for %s sent (%s, attempt %d).", invite_id, kind, attempt)
+    logger.debug("Invite email for %s sent (%s, attempt %d).", invite_id, kind, attempt)
     return Outcome.SENT
 
 
