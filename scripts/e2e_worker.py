@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -320,6 +321,7 @@ def main() -> None:
     # The tokens minted at creation are dead now; the newest ones are only in the emails.
     tokens_seen = [invite.token for invite in created] + [link_token(m) for m, _t in messages]
     check(messages, report, tokens_seen)
+    shutil.rmtree(work_dir)  # kept when a check fails, for a look at the emails and logs
     log(f"PASSED: {INVITES} emails, each with the newest link")
 
 
