@@ -52,17 +52,16 @@ class Outcome:
 
 
 @task()
-def deliver_invite_email(
-    invite_id: str, token_hash: str, kind: EmailKind = "resent", attempt: int = 1
-) -> str:
+def deliver_invite_email(invite_id: str, token_hash: str, kind: EmailKind, attempt: int = 1) -> str:
     """Email the invite its accept link, unless it moved on since `token_hash` was queued."""
     if kind not in KINDS:
         raise ValueError(f"Unknown invite email kind: {kind!r}.")
     invite = Invite.all_objects.filter(pk=invite_id).select_related("invited_by").first()
-    skipped = Outcome.SKIPPED_MISSING if invite is None else _skip_reason(invite, token_hash)
-    if invite is None or skipped is not None:
-        logger.debug("Invite email for %s not sent (%s).", invite_id, skipped)
-        return skipped or Outcome.SKIPPED_MISSING
+    if invite is None:
+        return _skipped(invite_id, Outcome.SKIPPED_MISSING)
+    reason = _skip_reason(invite, token_hash)
+    if reason is not None:
+        return _skipped(invite_id, reason)
 
     token = rebuild_token(invite)
     if token is None:
@@ -79,6 +78,11 @@ def deliver_invite_email(
         return _handle_delivery_error(invite_id, token_hash, kind, attempt, error)
     logger.debug("Invite email for %s sent (%s, attempt %d).", invite_id, kind, attempt)
     return Outcome.SENT
+
+
+def _skipped(invite_id: str, reason: str) -> str:
+    logger.debug("Invite email for %s not sent (%s).", invite_id, reason)
+    return reason
 
 
 def _skip_reason(invite: Invite, token_hash: str) -> str | None:
