@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import django
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
@@ -103,6 +104,30 @@ LOGIN_URL = "admin:login"
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="invites@localhost")
+
+# Background tasks (invite emails): "immediate" runs them in the request (development),
+# "database" queues them in the database for `manage.py db_worker` processes; any other
+# value is taken as the dotted path of a task backend class.
+TASKS_BACKENDS = {
+    "immediate": (
+        "django.tasks.backends.immediate.ImmediateBackend"
+        if django.VERSION >= (6, 0)
+        else "django_tasks.backends.immediate.ImmediateBackend"
+    ),
+    "database": "django_tasks_db.DatabaseBackend",
+}
+TASKS_BACKEND = env.str("TASKS_BACKEND", default="immediate")
+if TASKS_BACKEND not in TASKS_BACKENDS and "." not in TASKS_BACKEND:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND must be one of {', '.join(TASKS_BACKENDS)} or a dotted path, "
+        f"not {TASKS_BACKEND!r}."
+    )
+TASKS = {"default": {"BACKEND": TASKS_BACKENDS.get(TASKS_BACKEND, TASKS_BACKEND)}}
+# The database queue's table is migrated whatever the backend, so switching needs no
+# migration; Django 5.2 also needs the backport of django.tasks as an app.
+INSTALLED_APPS += ["django_tasks_db"]
+if django.VERSION < (6, 0):
+    INSTALLED_APPS += ["django_tasks"]
 
 # Absolute address of this site, used for links in emails (never the request's Host).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")

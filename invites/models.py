@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 import uuid
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -47,6 +48,16 @@ class InviteQuerySet(models.QuerySet["Invite"]):
     def live(self) -> InviteQuerySet:
         """Not soft-deleted."""
         return self.filter(deleted_at__isnull=True)
+
+    def purgeable(self, before: datetime) -> InviteQuerySet:
+        """Not accepted, and soft-deleted before `before` or expired before it.
+
+        Use it on `Invite.all_objects`. Accepted invites are never purgeable: they
+        record how a user joined.
+        """
+        return self.filter(accepted=False).filter(
+            Q(deleted_at__lt=before) | Q(deleted_at__isnull=True, expires_at__lt=before)
+        )
 
 
 class LiveInviteManager(models.Manager["Invite"]):

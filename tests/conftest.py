@@ -91,3 +91,38 @@ def refresh_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
     if request.param == "orm":
         monkeypatch.setattr("invites.bulk.is_set_based", lambda using="default": False)
     return str(request.param)
+
+
+# --- background tasks (invite emails) --------------------------------------------------
+
+import django  # noqa: E402
+
+from invites.tasks_compat import task_backends  # noqa: E402
+
+TASKS_PACKAGE = "django.tasks" if django.VERSION >= (6, 0) else "django_tasks"
+DUMMY_TASKS = {"default": {"BACKEND": f"{TASKS_PACKAGE}.backends.dummy.DummyBackend"}}
+IMMEDIATE_TASKS = {"default": {"BACKEND": f"{TASKS_PACKAGE}.backends.immediate.ImmediateBackend"}}
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+@pytest.fixture
+def dummy_tasks(settings: Any) -> Any:
+    """The dummy task backend: tasks are recorded in `.results`, never run."""
+    settings.TASKS = DUMMY_TASKS
+    backend = task_backends["default"]
+    backend.clear()
+    return backend
+
+
+@pytest.fixture
+def immediate_tasks(settings: Any) -> Any:
+    """The immediate task backend: tasks run at enqueue, in the caller's thread."""
+    settings.TASKS = IMMEDIATE_TASKS
+    return task_backends["default"]
+
+
+@pytest.fixture
+def database_tasks(settings: Any) -> Any:
+    """django-tasks-db's backend: tasks are rows of `DBTaskResult`, run by `db_worker`."""
+    settings.TASKS = DATABASE_TASKS
+    return task_backends["default"]

@@ -1,0 +1,66 @@
+"""The invite email: rendered from overridable templates, sent with Django's email API.
+
+Templates (a project overrides any of them by putting a file of the same name in its
+own template directories):
+
+- `invites/email/subject.txt`: one line; newlines are removed;
+- `invites/email/body.txt`: the plain-text body;
+- `invites/email/body.html`: the HTML alternative.
+
+Each gets the context of `invite_email_context`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils.timesince import timeuntil
+
+from invites.conf import invites_settings
+from invites.models import Invite
+
+EmailKind = Literal["created", "resent"]
+KINDS: tuple[EmailKind, ...] = ("created", "resent")
+
+SUBJECT_TEMPLATE = "invites/email/subject.txt"
+TEXT_TEMPLATE = "invites/email/body.txt"
+HTML_TEMPLATE = "invites/email/body.html"
+
+
+def invite_email_context(invite: Invite, token: str, *, kind: EmailKind) -> dict[str, Any]:
+    """What the templates see: the invite, its link, its expiry in words, first or resend."""
+    return {
+        "invite": invite,
+        "email": invite.email,
+        "accept_url": invites_settings.accept_url(token),
+        "site_url": invites_settings.SITE_URL,
+        "expires_at": invite.expires_at,
+        "expires_in": timeuntil(invite.expires_at),
+        "invited_by": invite.invited_by,
+        "kind": kind,
+        "is_resend": kind == "resent",
+    }
+
+
+def build_invite_message(invite: Invite, token: str, *, kind: EmailKind) -> EmailMultiAlternatives:
+    """The email to the invite's address on record, with a plain-text and an HTML body."""
+    if kind not in KINDS:
+        raise ValueError(f"Unknown invite email kind: {kind!r}.")
+    context = invite_email_context(invite, token, kind=kind)
+    subject = "".join(render_to_string(SUBJECT_TEMPLATE, context).splitlines()).strip()
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(TEXT_TEMPLATE, context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[invite.email],
+    )
+    message.attach_alternative(render_to_string(HTML_TEMPLATE, context), "text/html")
+    return message
+
+
+def send_invite_email(invite: Invite, token: str, *, kind: EmailKind) -> None:
+    """Build the invite email and send it through the configured email backend."""
+    build_invite_message(invite, token, kind=kind).send(fail_silently=False)

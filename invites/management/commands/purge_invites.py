@@ -1,0 +1,72 @@
+"""`manage.py purge_invites`: hard-delete long soft-deleted and long-expired invites."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from invites import bulk
+from invites.management.durations import duration_argument
+from invites.models import Invite, InviteQuerySet
+
+BATCH_SIZE = 1000
+
+
+class Command(BaseCommand):
+    help = (
+        "Delete for good the invites soft-deleted more than DURATION ago and the invites "
+        "that expired more than DURATION ago. Pending and accepted invites are never "
+        "deleted."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--older-than",
+            type=duration_argument,
+            required=True,
+            metavar="DURATION",
+            help="How long ago they were deleted or expired: 45m, 12h, 30d, 2w.",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Count what would be deleted; delete nothing."
+        )
+
+    def handle(
+        self, *, older_than: timedelta, dry_run: bool, verbosity: int, **options: Any
+    ) -> None:
+        cutoff = timezone.now() - older_than
+        purgeable = Invite.all_objects.purgeable(cutoff)
+        deleted_ones = purgeable.filter(deleted_at__isnull=False)
+        expired_ones = purgeable.filter(deleted_at__isnull=True)
+        if dry_run:
+            counts = (deleted_ones.count(), expired_ones.count())
+            message = _(
+                "Would delete %(total)d invites: %(deleted)d soft-deleted, %(expired)d expired "
+                "(dry run, nothing changed)."
+            )
+        else:
+            counts = (_delete_in_batches(deleted_ones), _delete_in_batches(expired_ones))
+            message = _("Deleted %(total)d invites: %(deleted)d soft-deleted, %(expired)d expired.")
+        if verbosity:
+            self.stdout.write(
+                message % {"total": sum(counts), "deleted": counts[0], "expired": counts[1]}
+            )
+
+
+def _delete_in_batches(queryset: InviteQuerySet) -> int:
+    """Delete what `queryset` matches, one short transaction per batch; return how many."""
+    total = 0
+    id_field = Invite._meta.get_field("id")
+    while True:
+        pks = list(queryset.order_by("pk").values_list("pk", flat=True)[:BATCH_SIZE])
+        if not pks:
+            return total
+        with transaction.atomic():
+            # The condition is applied again: an invite refreshed meanwhile is kept.
+            deleted, _per_model = queryset.filter(pk__in=bulk.values_in(pks, id_field)).delete()
+        total += deleted

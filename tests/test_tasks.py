@@ -1,0 +1,346 @@
+"""`deliver_invite_email`: sends the newest link only, never stores a token, survives SMTP."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.utils import timezone
+from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
+
+from invites import services
+from invites.exceptions import InvalidInviteToken
+from invites.models import Invite
+from invites.tasks import MAX_ATTEMPTS, Outcome, deliver_invite_email, retry_delay
+from invites.tokens import hash_token
+from tests.helpers import PASSWORD, expire
+
+pytestmark = pytest.mark.django_db
+
+LINK_RE = r"https://invites\.example\.com/invites/accept/\?token=[A-Za-z0-9_-]+"
+
+
+def token_in(message) -> str:
+    """Follow the link of an invite email: the token its URL carries."""
+    [link] = {match.group() for match in _links(message.body)}
+    [html, _mimetype] = message.alternatives[0]
+    assert link in html
+    return parse_qs(urlsplit(link).query)["token"][0]
+
+
+def _links(text: str) -> Iterator[re.Match[str]]:
+    return re.finditer(LINK_RE, text)
+
+
+def run_queued(backend) -> list[str]:
+    """Run every task the dummy backend recorded, in order, as a worker would."""
+    return [result.task.call(*result.args, **result.kwargs) for result in backend.results]
+
+
+# --- the whole chain: service, receiver, task, email, accept -------------------------
+
+
+def test_created_invite_gets_one_email_whose_link_accepts_it(
+    immediate_tasks, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        [invite] = services.create_invites(["newcomer@example.com"])
+
+    [message] = mailoutbox
+    assert message.to == ["newcomer@example.com"]
+    assert message.subject == "You have been invited"
+    token = token_in(message)
+    assert token == invite.token
+    user = services.accept_invite(token, password=PASSWORD)
+    assert user.email == "newcomer@example.com"
+
+
+def test_resent_email_carries_the_new_link_and_the_old_one_is_dead(
+    immediate_tasks, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        [invite] = services.create_invites(["again@example.com"])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.refresh_invite_tokens([invite.pk])
+
+    first, second = mailoutbox
+    assert second.subject == "Your invitation link has been renewed"
+    with pytest.raises(InvalidInviteToken):
+        services.accept_invite(token_in(first), password=PASSWORD)
+    assert services.accept_invite(token_in(second), password=PASSWORD).email == invite.email
+
+
+# --- nothing but the newest link -----------------------------------------------------
+
+
+def test_task_queued_before_another_refresh_sends_nothing(
+    make_invite, dummy_tasks, mailoutbox, django_capture_on_commit_callbacks
+):
+    invite = make_invite()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.refresh_invite_tokens([invite.pk])
+        services.refresh_invite_tokens([invite.pk])
+        [newest] = services.refresh_invite_tokens([invite.pk])
+
+    assert run_queued(dummy_tasks) == [Outcome.SKIPPED_STALE] * 2 + [Outcome.SENT]
+    [message] = mailoutbox
+    assert token_in(message) == newest.token
+    assert services.accept_invite(newest.token, password=PASSWORD).email == invite.email
+
+
+@pytest.mark.parametrize(
+    ("state", "outcome"),
+    [
+        ("accepted", Outcome.SKIPPED_ACCEPTED),
+        ("deleted", Outcome.SKIPPED_DELETED),
+        ("expired", Outcome.SKIPPED_EXPIRED),
+        ("purged", Outcome.SKIPPED_MISSING),
+    ],
+)
+def test_task_for_an_invite_that_moved_on_sends_nothing(
+    make_invite, dummy_tasks, mailoutbox, django_capture_on_commit_callbacks, state, outcome
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        [invite] = services.create_invites(["moved-on@example.com"])
+    if state == "accepted":
+        services.accept_invite(invite.token, password=PASSWORD)
+    elif state == "deleted":
+        services.delete_invites([invite.pk])
+    elif state == "expired":
+        expire(invite)
+    else:
+        Invite.all_objects.filter(pk=invite.pk).delete()
+
+    assert run_queued(dummy_tasks) == [outcome]
+    assert mailoutbox == []
+
+
+def test_rotated_secret_key_uses_the_fallback(settings, pending_invite, mailoutbox):
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY = "a-brand-new-secret-key-0123456789-abcdefghijklmnop"
+    settings.SECRET_KEY_FALLBACKS = [old_key]
+
+    outcome = deliver_invite_email.call(str(pending_invite.pk), pending_invite.token_hash, "resent")
+
+    assert outcome == Outcome.SENT
+    assert token_in(mailoutbox[0]) == pending_invite.token
+
+
+def test_rotated_secret_key_without_fallback_sends_nothing(
+    settings, pending_invite, mailoutbox, caplog
+):
+    settings.SECRET_KEY = "a-brand-new-secret-key-0123456789-abcdefghijklmnop"
+    settings.SECRET_KEY_FALLBACKS = []
+
+    with caplog.at_level(logging.ERROR, logger="invites.tasks"):
+        outcome = deliver_invite_email.call(
+            str(pending_invite.pk), pending_invite.token_hash, "resent"
+        )
+
+    assert outcome == Outcome.UNREBUILDABLE
+    assert mailoutbox == []
+    assert str(pending_invite.pk) in caplog.text
+
+
+# --- the database backend: what is stored, and a real worker -------------------------
+
+
+def test_no_raw_token_is_stored_in_the_task_table(
+    make_invite, database_tasks, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        created = services.create_invites([f"stored{i}@example.com" for i in range(5)])
+        first = services.refresh_invite_tokens([invite.pk for invite in created])
+        second = services.refresh_invite_tokens([invite.pk for invite in created[:2]])
+    minted = [invite.token for invite in [*created, *first, *second]]
+    assert len(set(minted)) == 12
+
+    rows = list(DBTaskResult.objects.order_by("enqueued_at").values())
+    assert len(rows) == 12
+    assert [row["args_kwargs"]["args"] for row in rows] == [
+        [str(invite.pk), hash_token(invite.token), kind]
+        for invites, kind in ((created, "created"), (first, "resent"), (second, "resent"))
+        for invite in invites
+    ]
+    dump = json.dumps(rows, default=str)
+    assert [token for token in minted if token in dump] == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_sends_only_the_newest_links(database_tasks, mailoutbox):
+    created = services.create_invites(["w1@example.com", "w2@example.com"])
+    newest = {invite.pk: invite.token for invite in services.refresh_invite_tokens([created[0].pk])}
+    newest[created[1].pk] = created[1].token
+    assert DBTaskResult.objects.ready().count() == 3
+    assert mailoutbox == []  # queued, not sent
+
+    Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="pytest",
+        excluded_queue_names=[],
+    ).run()
+
+    assert DBTaskResult.objects.successful().count() == 3
+    assert sorted(DBTaskResult.objects.values_list("return_value", flat=True)) == sorted(
+        [Outcome.SENT, Outcome.SENT, Outcome.SKIPPED_STALE]
+    )
+    assert {message.to[0]: token_in(message) for message in mailoutbox} == {
+        "w1@example.com": newest[created[0].pk],
+        "w2@example.com": newest[created[1].pk],
+    }
+    dump = json.dumps(list(DBTaskResult.objects.values()), default=str)
+    assert [t for t in [*newest.values(), created[0].token] if t in dump] == []
+
+
+# --- delivery failures ---------------------------------------------------------------
+
+
+@pytest.fixture
+def smtp_down(settings) -> int:
+    """Point Django's SMTP backend at a local port where nothing listens."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_TIMEOUT = 2
+    return port
+
+
+@pytest.fixture
+def smtp_silent(settings) -> Iterator[int]:
+    """An SMTP server that accepts the connection and never answers: a timeout."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = "127.0.0.1"
+        settings.EMAIL_PORT = server.getsockname()[1]
+        settings.EMAIL_TIMEOUT = 0.3
+        yield settings.EMAIL_PORT
+
+
+@pytest.mark.django_db(transaction=True)
+def test_smtp_down_never_undoes_the_refresh_nor_raises(
+    make_invite, immediate_tasks, smtp_down, caplog
+):
+    invite = make_invite()
+
+    with caplog.at_level(logging.INFO, logger="invites"):
+        [refreshed] = services.refresh_invite_tokens([invite.pk])
+
+    assert Invite.objects.get(pk=invite.pk).token_hash == hash_token(refreshed.token)
+    assert "ConnectionRefusedError" in caplog.text
+    assert "giving up until the next refresh_invites run" in caplog.text
+    assert refreshed.token not in caplog.text
+    assert "token=" not in caplog.text
+
+
+def test_smtp_timeout_is_a_delivery_failure(pending_invite, immediate_tasks, smtp_silent, caplog):
+    with caplog.at_level(logging.ERROR, logger="invites.tasks"):
+        outcome = deliver_invite_email.call(
+            str(pending_invite.pk), pending_invite.token_hash, "created"
+        )
+
+    assert outcome == Outcome.FAILED
+    assert "SMTPServerDisconnected" in caplog.text  # how smtplib reports the timeout
+    assert pending_invite.token not in caplog.text
+
+
+def test_failure_with_a_deferring_backend_queues_a_later_retry(
+    pending_invite, database_tasks, smtp_down
+):
+    before = timezone.now()
+    outcome = deliver_invite_email.call(str(pending_invite.pk), pending_invite.token_hash, "resent")
+
+    assert outcome == Outcome.RETRYING
+    [retry] = DBTaskResult.objects.all()
+    assert retry.args_kwargs["args"] == [
+        str(pending_invite.pk),
+        pending_invite.token_hash,
+        "resent",
+        2,
+    ]
+    assert retry.run_after >= before + retry_delay(1)
+    assert not DBTaskResult.objects.ready().exists()  # not due yet
+
+
+def test_the_last_attempt_gives_up_without_queueing(pending_invite, database_tasks, smtp_down):
+    outcome = deliver_invite_email.call(
+        str(pending_invite.pk), pending_invite.token_hash, "resent", MAX_ATTEMPTS
+    )
+
+    assert outcome == Outcome.FAILED
+    assert not DBTaskResult.objects.exists()
+
+
+def test_a_retry_sends_once_smtp_is_back(pending_invite, mailoutbox):
+    outcome = deliver_invite_email.call(
+        str(pending_invite.pk), pending_invite.token_hash, "resent", 2
+    )
+
+    assert outcome == Outcome.SENT
+    assert token_in(mailoutbox[0]) == pending_invite.token
+
+
+def test_backoff_grows():
+    assert [retry_delay(n) for n in (1, 2, 3)] == [
+        timedelta(minutes=1),
+        timedelta(minutes=4),
+        timedelta(minutes=16),
+    ]
+
+
+# --- the demo project's switch -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "backend"),
+    [
+        (None, "ImmediateBackend"),
+        ("immediate", "ImmediateBackend"),
+        ("database", "django_tasks_db.DatabaseBackend"),
+    ],
+)
+def test_demo_settings_pick_the_backend_from_the_environment(value, backend):
+    env = {**os.environ, "SECRET_KEY": "x", "DEBUG": "false"}
+    env.pop("TASKS_BACKEND", None)
+    if value is not None:
+        env["TASKS_BACKEND"] = value
+    code = "import inviteproject.settings as s; print(s.TASKS['default']['BACKEND'])"
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code], env=env, cwd=root, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip().endswith(backend)
+
+
+def test_demo_settings_refuse_an_unknown_backend_name():
+    env = {**os.environ, "SECRET_KEY": "x", "TASKS_BACKEND": "celery"}
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run(
+        [sys.executable, "-c", "import inviteproject.settings"],
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode != 0
+    assert "TASKS_BACKEND must be one of immediate, database" in out.stderr
