@@ -73,6 +73,7 @@ class AcceptInviteForm(SetPasswordMixin, forms.Form):
 
     def __init__(self, *args: Any, invite: Invite, **kwargs: Any) -> None:
         self.invite = invite
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         User = get_user_model()
         names: dict[str, forms.Field] = {}

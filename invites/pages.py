@@ -7,7 +7,12 @@ so the token leaves the address bar and the history. A cookie rather than the se
 with database sessions the raw token would be written to the database, which the
 token scheme never allows. The signature means only our own redirect can set it, so
 the token look-up behind the plain GET cannot be used to guess tokens around the rate
-limit. Every response says `Referrer-Policy: no-referrer` and `Cache-Control: no-store`.
+limit.
+
+Every response is sent with `Cache-Control: no-store` and `Referrer-Policy:
+no-referrer`, except that the page holding the form says `same-origin` (see
+`AcceptInviteView.show_form`): its URL has no token, and browsers send `Origin: null`
+with a POST from a `no-referrer` page, which Django's CSRF check refuses.
 """
 
 from __future__ import annotations
@@ -102,12 +107,12 @@ ERRORS: dict[str, tuple[int, Promise, Promise, Promise, bool]] = {
 
 
 def page_headers(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Send `Cache-Control: no-store` and `Referrer-Policy: no-referrer` on every response."""
+    """Send `Cache-Control: no-store`, and `Referrer-Policy: no-referrer` unless set."""
 
     @never_cache
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = view(request, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
         return response
 
     return wrapped
@@ -218,7 +223,12 @@ class AcceptInviteView(View):
         return token
 
     def show_form(self, request: HttpRequest, form: AcceptInviteForm) -> HttpResponse:
-        return render(request, self.template_name, {"form": form, "invite": form.invite})
+        response = render(request, self.template_name, {"form": form, "invite": form.invite})
+        # Browsers send `Origin: null` with a form POST from a `no-referrer` page, and
+        # Django's CSRF check refuses that. This URL holds no token, and `same-origin`
+        # still sends no Referer to any other site.
+        response["Referrer-Policy"] = "same-origin"
+        return response
 
     def refuse(self, request: HttpRequest, error: InviteError) -> HttpResponse:
         response = error_page(request, error.code)

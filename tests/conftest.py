@@ -84,3 +84,11 @@ def record() -> Iterator[Callable[[Signal], SignalRecorder]]:
     yield start
     for recorder in recorders:
         recorder.disconnect()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
+    """Keep each phase's report on the item (`item.rep_call`...), for failure screenshots."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
