@@ -18,6 +18,7 @@ with a POST from a `no-referrer` page, which Django's CSRF check refuses.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -53,6 +54,9 @@ DONE_SALT = "invites.pages.accepted"
 # How long an opened link stays usable in this browser without opening it again.
 TOKEN_COOKIE_AGE = 60 * 60 * 24
 DONE_COOKIE_AGE = 60 * 60
+
+# Raw tokens are URL-safe base64; anything else is refused before it reaches a cookie.
+TOKEN_SHAPE = re.compile(rf"[A-Za-z0-9_-]{{1,{MAX_TOKEN_LENGTH}}}")
 
 MISSING = "missing"
 THROTTLED = "throttled"
@@ -200,8 +204,9 @@ class AcceptInviteView(View):
         if not allowed:
             return throttled_page(request, wait)
         token = request.GET.get("token", "")
-        if len(token) > MAX_TOKEN_LENGTH:
-            token = ""  # not one of ours; an empty token reads as invalid
+        if not TOKEN_SHAPE.fullmatch(token):
+            # Not one of ours (and maybe not fit for a cookie); empty reads as invalid.
+            token = ""
         response = HttpResponseRedirect(reverse("invites:accept"))
         response.set_signed_cookie(
             TOKEN_COOKIE,

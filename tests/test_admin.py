@@ -120,6 +120,14 @@ def test_filter_by_status(
     assert {row.email for row in response.context["cl"].result_list} == expected
 
 
+def test_status_filter_counts(admin_client, pending_invite, expired_invite, accepted_invite):
+    response = admin_client.get(CHANGELIST, {"_facets": "True"})
+
+    assert response.status_code == 200
+    counts = re.findall(r"(Pending|Expired|Accepted) \((\d+)\)", response.content.decode())
+    assert counts == [("Pending", "1"), ("Expired", "1"), ("Accepted", "1")]
+
+
 def test_search_by_email_and_date_hierarchy(admin_client, make_invite):
     make_invite("ada@example.com")
     make_invite("grace@example.com")
@@ -269,6 +277,20 @@ def test_refresh_action_when_an_invite_was_accepted_meanwhile(admin_user, make_i
     ]
     assert snapshot(first) == before
     assert resent.calls == []
+
+
+@pytest.mark.parametrize("action", ["refresh_tokens", "delete_selected"])
+def test_a_malformed_selection_is_an_error_message(admin_client, pending_invite, action):
+    before = snapshot(pending_invite)
+    data = {"action": action, "_selected_action": [str(pending_invite.pk), "not-a-uuid"]}
+
+    response = admin_client.post(CHANGELIST, {**data, "post": "yes"}, follow=True)
+
+    assert response.status_code == 200
+    assert messages_of(response) == [
+        "The selection holds an id that is not an invite's. Reload the list."
+    ]
+    assert snapshot(pending_invite) == before
 
 
 # --- delete: soft -------------------------------------------------------------------
