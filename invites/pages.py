@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
@@ -101,10 +102,7 @@ ERRORS: dict[str, tuple[int, Promise, Promise, Promise, bool]] = {
         409,
         _("An account with this email already exists"),
         _("Someone already has an account with the email address of this invite."),
-        _(
-            "Sign in with that account instead. If it is yours and you forgot the password, "
-            "reset it from the sign-in page."
-        ),
+        _("Sign in with that account instead, or ask the person who invited you for help."),
         True,
     ),
 }
@@ -114,6 +112,7 @@ def page_headers(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
     """Send `Cache-Control: no-store`, and `Referrer-Policy: no-referrer` unless set."""
 
     @never_cache
+    @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = view(request, *args, **kwargs)
         response.headers.setdefault("Referrer-Policy", "no-referrer")
