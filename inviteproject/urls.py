@@ -1,9 +1,16 @@
 """URLs of the demo project."""
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
+
+from inviteproject import views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # A plain sign-in for invitees (the admin's login only lets staff in).
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/profile/", views.profile, name="profile"),
     path("", include("invites.urls")),
 ]

@@ -315,24 +315,12 @@ def accept_invite(token: str, *, password: str, **user_fields: Any) -> AbstractB
     """
     User = get_user_model()
     _check_user_fields(User, user_fields)
-    if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
-        raise InvalidInviteToken()
+    _check_token_shape(token)
     if not isinstance(password, str):
         raise ValidationError(_("Enter a password."), code="required")
 
     with transaction.atomic():
-        try:
-            invite = Invite.all_objects.select_for_update().get(token_hash=hash_token(token))
-        except Invite.DoesNotExist:
-            raise InvalidInviteToken() from None
-        if invite.is_deleted:
-            raise InvalidInviteToken()
-        if invite.accepted:
-            raise InviteAlreadyAccepted()
-        if invite.is_expired:
-            raise InviteExpired()
-        if email_key(invite.email) in _user_email_keys([invite.email]):
-            raise UserAlreadyExists([invite.email])
+        invite = _acceptable_invite(Invite.all_objects.select_for_update(), token)
 
         user = User(**user_fields)
         email_field = User.get_email_field_name()
@@ -351,6 +339,38 @@ def accept_invite(token: str, *, password: str, **user_fields: Any) -> AbstractB
         invite.save(update_fields=["accepted", "accepted_at", "updated_at"])
         signals.send_on_commit(signals.invite_accepted, Invite, [{"invite": invite, "user": user}])
     return user
+
+
+def check_invite_token(token: str) -> Invite:
+    """The invite that `token` would accept now, changing nothing (for a page's GET).
+
+    Raises what `accept_invite` raises for the token itself, in the same order:
+    `InvalidInviteToken`, `InviteAlreadyAccepted`, `InviteExpired`, `UserAlreadyExists`.
+    """
+    _check_token_shape(token)
+    return _acceptable_invite(Invite.all_objects.all(), token)
+
+
+def _check_token_shape(token: Any) -> None:
+    if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
+        raise InvalidInviteToken()
+
+
+def _acceptable_invite(queryset: Any, token: str) -> Invite:
+    """The invite of `token` from `queryset`, if it can be accepted; else the domain error."""
+    try:
+        invite: Invite = queryset.get(token_hash=hash_token(token))
+    except Invite.DoesNotExist:
+        raise InvalidInviteToken() from None
+    if invite.is_deleted:
+        raise InvalidInviteToken()
+    if invite.accepted:
+        raise InviteAlreadyAccepted()
+    if invite.is_expired:
+        raise InviteExpired()
+    if email_key(invite.email) in _user_email_keys([invite.email]):
+        raise UserAlreadyExists([invite.email])
+    return invite
 
 
 def _check_user_fields(User: type[AbstractBaseUser], user_fields: Mapping[str, Any]) -> None:

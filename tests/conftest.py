@@ -126,3 +126,14 @@ def database_tasks(settings: Any) -> Any:
     """django-tasks-db's backend: tasks are rows of `DBTaskResult`, run by `db_worker`."""
     settings.TASKS = DATABASE_TASKS
     return task_backends["default"]
+
+
+# --- browser tests: keep each phase's report for failure screenshots --------------------
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
+    """Keep each phase's report on the item (`item.rep_call`...), for failure screenshots."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
