@@ -28,6 +28,7 @@ test: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy invites
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -206,7 +206,8 @@ class InviteAdmin(admin.ModelAdmin):
             form = InviteAddForm(request.POST)
             if form.is_valid():
                 try:
-                    [invite] = services.create_invites([form.entry()], invited_by=request.user)
+                    user = request.user if request.user.is_authenticated else None
+                    [invite] = services.create_invites([form.entry()], invited_by=user)
                 except ValidationError as error:
                     form.add_error("email", error)
                 except (InviteAlreadyExists, UserAlreadyExists) as error:
@@ -219,8 +220,13 @@ class InviteAdmin(admin.ModelAdmin):
         else:
             form = InviteAddForm(initial=self.get_changeform_initial_data(request))
 
+        # The admin's helpers only read a form's fields and errors; a plain Form does.
         admin_form = helpers.AdminForm(
-            form, list(self.get_fieldsets(request)), {}, (), model_admin=self
+            form,  # type: ignore[arg-type]
+            list(self.get_fieldsets(request)),
+            {},
+            (),
+            model_admin=self,
         )
         context = {
             **self.admin_site.each_context(request),
@@ -233,7 +239,7 @@ class InviteAdmin(admin.ModelAdmin):
             "to_field": None,
             "media": self.media + admin_form.media,
             "inline_admin_formsets": [],
-            "errors": helpers.AdminErrorList(form, []),
+            "errors": helpers.AdminErrorList(form, []),  # type: ignore[arg-type]
             "preserved_filters": self.get_preserved_filters(request),
             **(extra_context or {}),
         }
@@ -249,7 +255,7 @@ def accept_link_message(invite: Invite) -> str:
             "sending is configured):"
         )
         % {"email": invite.email},
-        invites_settings.accept_url(invite.token),  # type: ignore[attr-defined]
+        invites_settings.accept_url(invite.token),
     )
 
 

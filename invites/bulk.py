@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import json
+import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -31,6 +32,19 @@ T = TypeVar("T")
 CHUNK_SIZE = 5000
 
 
+def concrete_fields() -> list[Field[Any, Any]]:
+    """The invite table's columns, in model order."""
+    return [field for field in Invite._meta.concrete_fields if isinstance(field, Field)]
+
+
+def invite_field(name: str) -> Field[Any, Any]:
+    """One of the invite's columns."""
+    found = Invite._meta.get_field(name)
+    if not isinstance(found, Field):
+        raise TypeError(f"Invite.{name} is not a column.")
+    return found
+
+
 def chunked(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -42,7 +56,8 @@ def is_set_based(using: str = "default") -> bool:
     connection = connections[using]
     if connection.vendor == "postgresql":
         return True
-    return connection.vendor == "sqlite" and connection.Database.sqlite_version_info >= (3, 35)
+    # Django's SQLite backend is the standard library's sqlite3 module.
+    return connection.vendor == "sqlite" and sqlite3.sqlite_version_info >= (3, 35)
 
 
 def in_clause_chunk_size(using: str = "default") -> int:
@@ -76,7 +91,7 @@ def lock_live_invites(ids: Sequence[UUID], *, using: str = "default") -> dict[UU
     behind each other instead of deadlocking.
     """
     found: dict[UUID, Invite] = {}
-    id_field = Invite._meta.get_field("id")
+    id_field = invite_field("id")
     for chunk in chunked(sorted(ids, key=attrgetter("int")), in_clause_chunk_size(using)):
         queryset = (
             Invite.objects.using(using)
@@ -91,7 +106,7 @@ def lock_live_invites(ids: Sequence[UUID], *, using: str = "default") -> dict[UU
 def live_acceptance(ids: Sequence[UUID], *, using: str = "default") -> dict[UUID, bool]:
     """`{id: accepted}` for the live invites among `ids` (no lock; for error reports)."""
     found: dict[UUID, bool] = {}
-    id_field = Invite._meta.get_field("id")
+    id_field = invite_field("id")
     for chunk in chunked(sorted(ids, key=attrgetter("int")), in_clause_chunk_size(using)):
         rows = Invite.objects.using(using).filter(pk__in=values_in(chunk, id_field, using))
         found.update(rows.values_list("pk", "accepted"))
@@ -123,7 +138,7 @@ def refresh_tokens(
         return _refresh_tokens_orm(by_id, expires_at=expires_at, now=now, using=using)
 
     connection = connections[using]
-    fields = list(Invite._meta.concrete_fields)
+    fields = concrete_fields()
     names = [field.attname for field in fields]
     # Converters of the returned columns that have any (most have none on PostgreSQL).
     converters = [
@@ -133,7 +148,7 @@ def refresh_tokens(
     ]
     sql = _refresh_sql(fields, using)
     when = [_db_datetime(expires_at, using), _db_datetime(now, using)]
-    id_field = Invite._meta.get_field("id")
+    id_field = invite_field("id")
 
     found: dict[UUID, Invite] = {}
     with connection.cursor() as cursor, _gc_paused():
@@ -142,6 +157,7 @@ def refresh_tokens(
             db_ids = [id_field.get_db_prep_value(pk, connection) for pk in chunk]
             nonces = [by_id[pk].nonce for pk in chunk]
             digests = [by_id[pk].digest for pk in chunk]
+            params: list[Any]
             if connection.vendor == "postgresql":
                 params = [*when, db_ids, nonces, digests]
             else:
@@ -170,7 +186,7 @@ def _refresh_sql(fields: Sequence[Field[Any, Any]], using: str) -> str:
     table = quote(Invite._meta.db_table)
 
     def col(name: str) -> str:
-        return quote(Invite._meta.get_field(name).column)
+        return quote(invite_field(name).column)
 
     returning = ", ".join(
         "NULL" if field.attname in REFRESHED_FIELDS else f"{table}.{quote(field.column)}"
@@ -244,14 +260,14 @@ def _refresh_tokens_orm(
 
 def _db_datetime(value: datetime, using: str) -> object:
     connection = connections[using]
-    return Invite._meta.get_field("updated_at").get_db_prep_value(value, connection)
+    return invite_field("updated_at").get_db_prep_value(value, connection)
 
 
 def _array_type(field: Field[Any, Any], using: str) -> str:
     """The PostgreSQL array type of a field's column: `varchar(254)` -> `varchar[]`."""
     connection = connections[using]
-    db_type = field.rel_db_type(connection) if field.is_relation else field.db_type(connection)
-    return f"{str(db_type).split('(')[0]}[]"
+    # A foreign key's db_type is its target's column type.
+    return f"{str(field.db_type(connection)).split('(')[0]}[]"
 
 
 def insert_invites(invites: Sequence[Invite], *, using: str = "default") -> None:
@@ -261,7 +277,7 @@ def insert_invites(invites: Sequence[Invite], *, using: str = "default") -> None
         return
     connection = connections[using]
     quote = connection.ops.quote_name
-    fields = list(Invite._meta.concrete_fields)
+    fields = concrete_fields()
     columns = ", ".join(quote(f.column) for f in fields)
     table = quote(Invite._meta.db_table)
     if connection.vendor == "postgresql":

@@ -91,6 +91,10 @@ class Invite(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
 
+    # Not a field: the raw token, set only on instances returned by a service that
+    # minted one (create, refresh). Anywhere else the attribute does not exist.
+    token: str
+
     objects = LiveInviteManager.from_queryset(InviteQuerySet)()
     all_objects = InviteQuerySet.as_manager()
 

@@ -12,7 +12,7 @@ import re
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
@@ -21,6 +21,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import EmailValidator
 from django.db import IntegrityError, transaction
+from django.db.models import Field
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -138,11 +139,11 @@ def refresh_invite_tokens(invite_ids: Iterable[UUID | str]) -> list[Invite]:
 
         invites = [refreshed[uuid] for uuid in requested.uuids]
         for invite, token in zip(invites, minted, strict=True):
-            invite.token = token.token  # type: ignore[attr-defined]
+            invite.token = token.token
         signals.send_on_commit(
             signals.invite_resent,
             Invite,
-            ({"invite": invite, "token": invite.token} for invite in invites),  # type: ignore[attr-defined]
+            ({"invite": invite, "token": invite.token} for invite in invites),
         )
     return invites
 
@@ -178,7 +179,7 @@ def create_invites(
     Each returned invite carries `invite.token`; `invite_created` goes out after commit.
     """
     if isinstance(entries, (str, bytes, Mapping)):
-        entries = [entries]  # type: ignore[list-item]
+        entries = [entries]
     parsed = [_parse_entry(entry) for entry in entries]
     if not parsed:
         return []
@@ -194,7 +195,7 @@ def create_invites(
             email=email,
             email_key=key,
             metadata=metadata,
-            invited_by=invited_by if invited_by is not None and invited_by.pk else None,
+            invited_by=cast(Any, invited_by) if invited_by is not None and invited_by.pk else None,
             expires_at=expires_at,
             created_at=now,
             updated_at=now,
@@ -204,7 +205,7 @@ def create_invites(
     for invite, minted in zip(invites, mint_tokens([i.pk for i in invites]), strict=True):
         invite.token_nonce = minted.nonce
         invite.token_hash = minted.digest
-        invite.token = minted.token  # type: ignore[attr-defined]
+        invite.token = minted.token
 
     try:
         with transaction.atomic():
@@ -212,7 +213,7 @@ def create_invites(
             signals.send_on_commit(
                 signals.invite_created,
                 Invite,
-                ({"invite": invite, "token": invite.token} for invite in invites),  # type: ignore[attr-defined]
+                ({"invite": invite, "token": invite.token} for invite in invites),
             )
     except IntegrityError:
         # Another transaction created an invite for one of these emails meanwhile.
@@ -257,7 +258,7 @@ def _check_no_invites(parsed: list[tuple[str, Any]], keys: list[str]) -> None:
         seen.add(key)
     existing: set[str] = set()
     for chunk in bulk.chunked(sorted(seen), bulk.in_clause_chunk_size()):
-        key_field = Invite._meta.get_field("email_key")
+        key_field = bulk.invite_field("email_key")
         existing.update(
             Invite.objects.filter(email_key__in=bulk.values_in(chunk, key_field)).values_list(
                 "email_key", flat=True
@@ -286,7 +287,7 @@ def _user_email_keys(emails: Iterable[str]) -> set[str]:
     User = get_user_model()
     email_field = User.get_email_field_name()
     try:
-        User._meta.get_field(email_field)
+        email_column = cast("Field[Any, Any]", User._meta.get_field(email_field))
     except FieldDoesNotExist:
         return set()
     candidates = sorted(
@@ -296,7 +297,7 @@ def _user_email_keys(emails: Iterable[str]) -> set[str]:
     for chunk in bulk.chunked(candidates, bulk.in_clause_chunk_size()):
         users = (
             User._default_manager.annotate(_invites_email=Lower(email_field))
-            .filter(_invites_email__in=bulk.values_in(chunk, User._meta.get_field(email_field)))
+            .filter(_invites_email__in=bulk.values_in(chunk, email_column))
             .values_list(email_field, flat=True)
         )
         found.update(email_key(email) for email in users if email)
@@ -373,7 +374,7 @@ def _acceptable_invite(queryset: Any, token: str) -> Invite:
     return invite
 
 
-def _check_user_fields(User: type[AbstractBaseUser], user_fields: Mapping[str, Any]) -> None:
+def _check_user_fields(User: Any, user_fields: Mapping[str, Any]) -> None:
     protected = PROTECTED_USER_FIELDS | {User.USERNAME_FIELD, User.get_email_field_name()}
     refused = sorted(set(user_fields) & protected)
     if refused:
@@ -385,7 +386,7 @@ def _check_user_fields(User: type[AbstractBaseUser], user_fields: Mapping[str, A
             raise TypeError(f"accept_invite() got an unknown user field: {name}.") from None
 
 
-def _free_username(User: type[AbstractBaseUser], email: str) -> str:
+def _free_username(User: Any, email: str) -> str:
     """A username derived from `email` that fits the field and is not taken yet."""
     username_field = User._meta.get_field(User.USERNAME_FIELD)
     max_length = getattr(username_field, "max_length", None) or 150
@@ -412,7 +413,7 @@ def delete_invites(invite_ids: Iterable[UUID | str]) -> None:
         found = _lock_requested(requested)
         now = timezone.now()
         for chunk in bulk.chunked(requested.uuids, bulk.in_clause_chunk_size()):
-            pks = bulk.values_in(chunk, Invite._meta.get_field("id"))
+            pks = bulk.values_in(chunk, bulk.invite_field("id"))
             Invite.all_objects.filter(pk__in=pks).update(deleted_at=now, updated_at=now)
         invites = [found[uuid] for uuid in requested.uuids]
         for invite in invites:

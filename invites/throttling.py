@@ -36,6 +36,7 @@ class AcceptRateThrottle(SimpleRateThrottle):
 def accept_allowed(request: HttpRequest) -> tuple[bool, float | None]:
     """Count one accept attempt from this client; return (allowed, seconds to wait)."""
     throttle = AcceptRateThrottle()
-    if throttle.allow_request(request, None):
+    # The throttle reads only `request.META`, which a Django request has as well.
+    if throttle.allow_request(request, None):  # type: ignore[arg-type]
         return True, None
     return False, throttle.wait()
