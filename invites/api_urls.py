@@ -1,5 +1,19 @@
-"""REST API routes, mounted at `/api/`."""
+"""REST API routes, mounted at `/api/` (names in the `invites_api` namespace)."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from invites.views import AcceptInviteView, InviteDocsView, InviteViewSet
+
+app_name = "invites_api"
+
+router = SimpleRouter()
+router.register("invites", InviteViewSet, basename="invite")
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("invites/accept/", AcceptInviteView.as_view(), name="invite-accept"),
+    *router.urls,
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", InviteDocsView.as_view(url_name="invites_api:schema"), name="docs"),
+]
