@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, filters
@@ -14,8 +15,21 @@ from rest_framework.views import APIView
 from invites.models import Invite, InviteQuerySet, InviteStatus
 
 
+class InviteFilterForm(forms.Form):
+    """Refuses `?status=` with an empty value, which django-filter would ignore."""
+
+    def clean_status(self) -> str:
+        """The status, or a validation error when the parameter is given but empty."""
+        value: str = self.cleaned_data.get("status") or ""
+        if not value and "status" in self.data:
+            raise forms.ValidationError(
+                _("Select a valid choice: pending, expired or accepted."), code="invalid_choice"
+            )
+        return value
+
+
 class InviteFilter(django_filters.FilterSet):
-    """`?status=pending|expired|accepted`; any other value is a 400."""
+    """`?status=pending|expired|accepted`; any other value (empty too) is a 400."""
 
     status = django_filters.ChoiceFilter(
         choices=InviteStatus.choices,
@@ -27,6 +41,7 @@ class InviteFilter(django_filters.FilterSet):
     class Meta:
         model = Invite
         fields = ["status"]
+        form = InviteFilterForm
 
     def filter_status(self, queryset: InviteQuerySet, name: str, value: str) -> InviteQuerySet:
         """Invites whose computed status is `value`."""

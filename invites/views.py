@@ -24,7 +24,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from drf_spectacular.views import SpectacularSwaggerView
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.decorators import action
 from rest_framework.pagination import PageNumberPagination
@@ -91,11 +91,46 @@ AUTH_ERRORS = {401: UNAUTHENTICATED, 403: FORBIDDEN}
 
 
 class InvitePagination(PageNumberPagination):
-    """50 invites a page by default; `?page_size=` up to 200."""
+    """50 invites a page by default; `?page_size=` up to 200 (larger values give 200).
+
+    Stricter than DRF's default, as the schema says: a `page_size` that is not a positive
+    integer is a 400 instead of being replaced by the default, and a `page` that is not a
+    page number (empty, or DRF's `last`) is a 404 like any page past the end.
+    """
 
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+    last_page_strings = ()
+
+    def get_page_number(self, request: Request, paginator: Any) -> Any:
+        """The `page` parameter as given (an empty one stays empty: no such page)."""
+        if request.query_params.get(self.page_query_param) == "":
+            return ""
+        return super().get_page_number(request, paginator)
+
+    def get_page_size(self, request: Request) -> int:
+        """The requested page size, capped at `max_page_size`; 400 when malformed."""
+        if self.page_size_query_param not in request.query_params:
+            return self.page_size
+        raw = request.query_params[self.page_size_query_param]
+        field = serializers.IntegerField(min_value=1)
+        try:
+            value: int = field.run_validation(raw)
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({self.page_size_query_param: exc.detail}) from None
+        return min(value, self.max_page_size)
+
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
+        """DRF's parameters, with the bounds of `page` and `page_size`."""
+        parameters = list(super().get_schema_operation_parameters(view))
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["description"] = _(
+                    "Invites per page: default 50; larger values than 200 give 200."
+                )
+        return parameters
 
 
 # --- the invite viewset ----------------------------------------------------------------
@@ -109,7 +144,9 @@ NOT_FOUND_ERRORS = {InviteNotFound: InviteNotFoundError}
         description="Filter by `status`, search by email, order, paginate. Needs `view_invite`.",
         responses={
             200: InviteOutputSerializer(many=True),
-            400: OpenApiResponse(ValidationErrorSerializer, description="Invalid `status`."),
+            400: OpenApiResponse(
+                ValidationErrorSerializer, description="Invalid `status`, `page_size` or `search`."
+            ),
             **AUTH_ERRORS,
             404: _error("No such page."),
         },
