@@ -56,7 +56,7 @@ for _ in $(seq 60); do
 done
 
 status=0
-"$(dirname "$PYTHON")/schemathesis" --config-file .ci/schemathesis.toml run "http://127.0.0.1:${PORT}/api/schema/?format=json" \
+"$PYTHON" -m schemathesis.cli --config-file .ci/schemathesis.toml run "http://127.0.0.1:${PORT}/api/schema/?format=json" \
     --header "Authorization: Token ${TOKEN}" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,negative_data_rejection,positive_data_acceptance,unsupported_method,allow_header_conformance,ignored_auth,use_after_free,ensure_resource_availability \
     --max-examples "$MAX_EXAMPLES" \

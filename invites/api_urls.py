@@ -1,5 +1,7 @@
 """REST API routes, mounted at `/api/` (names in the `invites_api` namespace)."""
 
+from __future__ import annotations
+
 from django.urls import URLPattern, URLResolver, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
@@ -12,6 +14,7 @@ router = SimpleRouter()
 router.register("invites", InviteViewSet, basename="invite")
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    # Before the router's routes, so `accept` is never read as an invite id.
     path("invites/accept/", AcceptInviteView.as_view(), name="invite-accept"),
     *router.urls,
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
