@@ -1,4 +1,4 @@
-"""Query parameters of the invite list: `status`, `search`, `ordering`."""
+"""Query parameters of the invite list: `status`, `search`, `ordering`, `page(_size)`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import django_filters
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, filters
+from rest_framework import exceptions, filters, serializers
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
@@ -66,10 +67,11 @@ class InviteOrderingFilter(filters.OrderingFilter):
         """DRF's parameter, describing the fields it takes."""
         parameters = list(super().get_schema_operation_parameters(view))
         fields = ", ".join(f"`{name}`" for name in getattr(view, "ordering_fields", []))
+        default = ",".join(getattr(view, "ordering", []) or [])
         for parameter in parameters:
             parameter["description"] = (
                 f"Order by {fields}; prefix `-` for descending, comma-separate several. "
-                f"Default: `-created_at`."
+                f"Default: `{default}`."
             )
         return parameters
 
@@ -77,3 +79,46 @@ class InviteOrderingFilter(filters.OrderingFilter):
         """The requested (or default) ordering, then `pk`."""
         ordering = list(super().get_ordering(request, queryset, view) or [])
         return [*ordering, "pk"]
+
+
+class InvitePagination(PageNumberPagination):
+    """50 invites a page by default; `?page_size=` up to 200 (larger values give 200).
+
+    Stricter than DRF's default, as the schema says: a `page_size` that is not a positive
+    integer is a 400 instead of being replaced by the default, and a `page` that is not a
+    page number (empty, or DRF's `last`) is a 404 like any page past the end.
+    """
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+    last_page_strings = ()
+
+    def get_page_number(self, request: Request, paginator: Any) -> Any:
+        """The `page` parameter as given (an empty one stays empty: no such page)."""
+        if request.query_params.get(self.page_query_param) == "":
+            return ""
+        return super().get_page_number(request, paginator)
+
+    def get_page_size(self, request: Request) -> int:
+        """The requested page size, capped at `max_page_size`; 400 when malformed."""
+        if self.page_size_query_param not in request.query_params:
+            return self.page_size
+        raw = request.query_params[self.page_size_query_param]
+        field = serializers.IntegerField(min_value=1)
+        try:
+            value: int = field.run_validation(raw)
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({self.page_size_query_param: exc.detail}) from None
+        return min(value, self.max_page_size)
+
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
+        """DRF's parameters, with the bounds of `page` and `page_size`."""
+        parameters = list(super().get_schema_operation_parameters(view))
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["description"] = _(
+                    "Invites per page: default 50; larger values than 200 give 200."
+                )
+        return parameters

@@ -1,4 +1,4 @@
-"""The REST API: the invite viewset, the public accept endpoint and the docs page.
+"""The REST API: the invite viewset and the public accept endpoint.
 
 Views only parse, call one service and render. Which domain error becomes which HTTP
 error is each view's `invite_errors` table (see `invites.api_errors`). Every class of
@@ -13,28 +13,19 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from django.templatetags.static import static
-from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import (
-    OpenApiResponse,
-    PolymorphicProxySerializer,
-    extend_schema,
-    extend_schema_view,
-)
-from drf_spectacular.views import SpectacularSwaggerView
-from rest_framework import mixins, serializers, status, viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.decorators import action
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from invites import services
+from invites import openapi, services
 from invites.api_errors import (
     EmailRejected,
     InviteBadRequest,
@@ -51,87 +42,24 @@ from invites.exceptions import (
     InviteNotFound,
     UserAlreadyExists,
 )
-from invites.filters import InviteFilter, InviteOrderingFilter, InviteSearchFilter
+from invites.filters import (
+    InviteFilter,
+    InviteOrderingFilter,
+    InvitePagination,
+    InviteSearchFilter,
+)
 from invites.models import Invite
 from invites.parsers import InvitesJSONParser
 from invites.permissions import InviteModelPermissions
 from invites.serializers import (
     AcceptInputSerializer,
     AcceptOutputSerializer,
-    ErrorSerializer,
     InviteCreateInputSerializer,
     InviteOutputSerializer,
     InviteRefreshInputSerializer,
     ValidationErrorSerializer,
 )
 from invites.throttling import AcceptRateThrottle
-
-# --- OpenAPI descriptions of the error responses --------------------------------------
-
-
-def _error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(ErrorSerializer, description=description)
-
-
-def _bad_request(name: str, description: str) -> OpenApiResponse:
-    """400: either field messages or a `{"detail", "code"}` body (e.g. a JSON parse error)."""
-    body = PolymorphicProxySerializer(
-        component_name=name,
-        serializers=[ValidationErrorSerializer, ErrorSerializer],
-        resource_type_field_name=None,
-    )
-    return OpenApiResponse(body, description=description)
-
-
-UNAUTHENTICATED = _error("No or invalid credentials (`WWW-Authenticate: Token`).")
-FORBIDDEN = _error("Authenticated without the needed model permission, or CSRF failure.")
-NOT_FOUND = _error("No invite with this id: unknown, malformed or deleted.")
-UNSUPPORTED = _error("The body is not `application/json`.")
-AUTH_ERRORS = {401: UNAUTHENTICATED, 403: FORBIDDEN}
-
-
-class InvitePagination(PageNumberPagination):
-    """50 invites a page by default; `?page_size=` up to 200 (larger values give 200).
-
-    Stricter than DRF's default, as the schema says: a `page_size` that is not a positive
-    integer is a 400 instead of being replaced by the default, and a `page` that is not a
-    page number (empty, or DRF's `last`) is a 404 like any page past the end.
-    """
-
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
-    last_page_strings = ()
-
-    def get_page_number(self, request: Request, paginator: Any) -> Any:
-        """The `page` parameter as given (an empty one stays empty: no such page)."""
-        if request.query_params.get(self.page_query_param) == "":
-            return ""
-        return super().get_page_number(request, paginator)
-
-    def get_page_size(self, request: Request) -> int:
-        """The requested page size, capped at `max_page_size`; 400 when malformed."""
-        if self.page_size_query_param not in request.query_params:
-            return self.page_size
-        raw = request.query_params[self.page_size_query_param]
-        field = serializers.IntegerField(min_value=1)
-        try:
-            value: int = field.run_validation(raw)
-        except serializers.ValidationError as exc:
-            raise serializers.ValidationError({self.page_size_query_param: exc.detail}) from None
-        return min(value, self.max_page_size)
-
-    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
-        """DRF's parameters, with the bounds of `page` and `page_size`."""
-        parameters = list(super().get_schema_operation_parameters(view))
-        for parameter in parameters:
-            parameter["schema"]["minimum"] = 1
-            if parameter["name"] == self.page_size_query_param:
-                parameter["description"] = _(
-                    "Invites per page: default 50; larger values than 200 give 200."
-                )
-        return parameters
-
 
 # --- the invite viewset ----------------------------------------------------------------
 
@@ -147,14 +75,14 @@ NOT_FOUND_ERRORS = {InviteNotFound: InviteNotFoundError}
             400: OpenApiResponse(
                 ValidationErrorSerializer, description="Invalid `status`, `page_size` or `search`."
             ),
-            **AUTH_ERRORS,
-            404: _error("No such page."),
+            **openapi.AUTH_ERRORS,
+            404: openapi.error("No such page."),
         },
     ),
     retrieve=extend_schema(
         summary="Get an invite",
         description="Needs `view_invite`. `token` is always null here.",
-        responses={200: InviteOutputSerializer, **AUTH_ERRORS, 404: NOT_FOUND},
+        responses={200: InviteOutputSerializer, **openapi.AUTH_ERRORS, 404: openapi.NOT_FOUND},
     ),
 )
 class InviteViewSet(
@@ -220,12 +148,12 @@ class InviteViewSet(
         request=InviteCreateInputSerializer,
         responses={
             201: InviteOutputSerializer,
-            400: _bad_request(
+            400: openapi.bad_request(
                 "CreateInviteBadRequest",
                 "Invalid body or email, or an invite or a user exists for the email.",
             ),
-            **AUTH_ERRORS,
-            415: UNSUPPORTED,
+            **openapi.AUTH_ERRORS,
+            415: openapi.UNSUPPORTED,
         },
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -243,7 +171,7 @@ class InviteViewSet(
         summary="Delete an invite",
         description="Needs `delete_invite`. Soft delete: the email is free again and the "
         "token stops working; `invite_deleted` is sent after commit.",
-        responses={204: None, **AUTH_ERRORS, 404: NOT_FOUND},
+        responses={204: None, **openapi.AUTH_ERRORS, 404: openapi.NOT_FOUND},
     )
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Soft-delete one invite through `delete_invites`."""
@@ -258,9 +186,9 @@ class InviteViewSet(
         request=None,
         responses={
             200: InviteOutputSerializer,
-            **AUTH_ERRORS,
-            404: NOT_FOUND,
-            409: _error("The invite was already accepted."),
+            **openapi.AUTH_ERRORS,
+            404: openapi.NOT_FOUND,
+            409: openapi.error("The invite was already accepted."),
         },
     )
     @action(detail=True, methods=["post"])
@@ -277,14 +205,14 @@ class InviteViewSet(
         request=InviteRefreshInputSerializer,
         responses={
             200: InviteOutputSerializer(many=True),
-            400: _bad_request(
+            400: openapi.bad_request(
                 "RefreshInvitesBadRequest",
                 "Invalid body, too many ids, or ids that are unknown, malformed or deleted "
                 "(all named in `ids`).",
             ),
-            **AUTH_ERRORS,
-            409: _error("Some invites were already accepted (named in `ids`)."),
-            415: UNSUPPORTED,
+            **openapi.AUTH_ERRORS,
+            409: openapi.error("Some invites were already accepted (named in `ids`)."),
+            415: openapi.UNSUPPORTED,
         },
     )
     @action(detail=False, methods=["post"], filter_backends=[], pagination_class=None)
@@ -334,14 +262,14 @@ class AcceptInviteView(InviteErrorsMixin, APIView):
         request=AcceptInputSerializer,
         responses={
             201: AcceptOutputSerializer,
-            400: _bad_request(
+            400: openapi.bad_request(
                 "AcceptInviteBadRequest",
                 "Invalid body, weak password (the validators' messages under `password`), "
                 "or a token problem (`code`: `invalid_token`, `expired`, `already_accepted`).",
             ),
-            409: _error("A user with the invite's email exists already (`user_exists`)."),
-            415: UNSUPPORTED,
-            429: _error("Too many attempts from this address; see `Retry-After`."),
+            409: openapi.error("A user with the invite's email exists already (`user_exists`)."),
+            415: openapi.UNSUPPORTED,
+            429: openapi.error("Too many attempts from this address; see `Retry-After`."),
         },
         auth=[],
     )
@@ -354,20 +282,3 @@ class AcceptInviteView(InviteErrorsMixin, APIView):
         user = services.accept_invite(token, password=password, **fields)
         body = AcceptOutputSerializer({"user": user}).data
         return Response(body, status=status.HTTP_201_CREATED)
-
-
-# --- docs ---------------------------------------------------------------------------
-
-
-class InviteDocsView(SpectacularSwaggerView):
-    """Swagger UI with its assets from drf-spectacular-sidecar, whatever the settings say."""
-
-    title = _("Invites API")
-
-    @staticmethod
-    def _swagger_ui_resource(filename: str) -> str:
-        return static(f"drf_spectacular_sidecar/swagger-ui-dist/{filename}")
-
-    @staticmethod
-    def _swagger_ui_favicon() -> str:
-        return static("drf_spectacular_sidecar/swagger-ui-dist/favicon-32x32.png")
