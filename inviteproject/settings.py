@@ -39,6 +39,11 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "invites",
 ]
 
@@ -138,6 +143,25 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 INVITES = {
     "VALID_DURATION": timedelta(seconds=env.int("INVITE_VALID_DURATION", default=86400)),
     "ACCEPT_URL": env.str("INVITE_ACCEPT_URL", default="/invites/accept/?token={token}"),
+    "ACCEPT_RATE": env.str("INVITE_ACCEPT_RATE", default="10/minute"),
+}
+
+# The invites API sets its own authentication, permission, parser, renderer, filter,
+# pagination and throttle classes, so these project defaults only pick the schema class.
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Invites API",
+    "DESCRIPTION": "Create, list, resend, refresh, delete and accept user invitations.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI's assets come from drf-spectacular-sidecar: no outside network needed.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LOGGING = {

@@ -1,5 +1,23 @@
-"""REST API routes, mounted at `/api/`."""
+"""REST API routes, mounted at `/api/` (names in the `invites_api` namespace)."""
 
-from django.urls import URLPattern, URLResolver
+from __future__ import annotations
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from django.urls import URLPattern, URLResolver, path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import SimpleRouter
+
+from invites.openapi import InviteDocsView
+from invites.views import AcceptInviteView, InviteViewSet
+
+app_name = "invites_api"
+
+router = SimpleRouter()
+router.register("invites", InviteViewSet, basename="invite")
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    # Before the router's routes, so `accept` is never read as an invite id.
+    path("invites/accept/", AcceptInviteView.as_view(), name="invite-accept"),
+    *router.urls,
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", InviteDocsView.as_view(url_name="invites_api:schema"), name="docs"),
+]

@@ -1,0 +1,131 @@
+"""Domain errors (`invites.exceptions`) as DRF API errors, without a project-wide handler.
+
+Each API view of the app lists, per action, which domain error becomes which
+`APIException` (`invite_errors`); `InviteErrorsMixin.handle_exception` applies that
+table before DRF renders the error. Bodies are DRF's usual: `{"field": ["message"]}`
+for a bad field, `{"detail": "...", "code": "..."}` otherwise, plus `ids` when a call
+names the invites at fault. Every `{"detail"}` body also carries a `code`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+
+from invites.exceptions import InviteError
+
+# Domain error class -> what builds the API error from an instance of it.
+ErrorTable = Mapping[type[Exception], Callable[[Any], Exception]]
+
+
+class InviteAPIError(exceptions.APIException):
+    """A domain error as `{"detail", "code"}`, plus `ids` when it names invites."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = _("The invite operation failed.")
+    default_code = "invite_error"
+
+    def __init__(self, error: InviteError) -> None:
+        code = error.code or self.default_code
+        body: dict[str, Any] = {"detail": error.message or str(self.default_detail), "code": code}
+        ids = getattr(error, "ids", None)
+        if ids:
+            body["ids"] = [str(value) for value in ids]
+        super().__init__(detail=body, code=code)
+
+
+class InviteBadRequest(InviteAPIError):
+    """400: the token or the ids in the body cannot be used."""
+
+
+class InviteNotFoundError(InviteAPIError):
+    """404: the invite in the URL is unknown, malformed or soft-deleted."""
+
+    status_code = status.HTTP_404_NOT_FOUND
+    default_code = "not_found"
+
+
+class InviteConflict(InviteAPIError):
+    """409: the state forbids the action (invite accepted, user exists)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+class EmailRejected(exceptions.ValidationError):
+    """400 as `{"email": [...]}`: invalid, or an invite or a user exists for it."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__({"email": messages_of(error)})
+
+
+class PasswordRejected(exceptions.ValidationError):
+    """400 as `{"password": [...]}` with the password validators' messages.
+
+    A `ValidationError` that names its fields (from the user model's `full_clean`) keeps
+    them; the one about finding a free username is not the password's fault.
+    """
+
+    def __init__(self, error: DjangoValidationError) -> None:
+        if hasattr(error, "error_dict"):
+            super().__init__(as_serializer_error(error))
+            return
+        codes = {getattr(item, "code", None) for item in error.error_list}
+        field = "non_field_errors" if codes == {"username"} else "password"
+        super().__init__({field: messages_of(error)})
+
+
+def messages_of(error: Exception) -> list[str]:
+    """The human-readable messages of a domain error or a Django `ValidationError`."""
+    if isinstance(error, DjangoValidationError):
+        return [str(message) for message in error.messages]
+    return [str(getattr(error, "message", error))]
+
+
+def translate(error: Exception, table: ErrorTable) -> Exception:
+    """The API error that `table` gives `error` (most specific class first)."""
+    for cls in type(error).__mro__:
+        factory = table.get(cls)
+        if factory is not None:
+            return factory(error)
+    # Not expected by this action: still the client's 400, never a 500.
+    if isinstance(error, InviteError):
+        return InviteBadRequest(error)
+    if isinstance(error, DjangoValidationError):
+        return exceptions.ValidationError(as_serializer_error(error))
+    return error
+
+
+def _code_of(exc: Exception) -> str:
+    if isinstance(exc, exceptions.APIException):
+        codes = exc.get_codes()
+        return codes if isinstance(codes, str) else exc.default_code
+    if isinstance(exc, Http404):
+        return exceptions.NotFound.default_code
+    if isinstance(exc, PermissionDenied):
+        return exceptions.PermissionDenied.default_code
+    return "error"
+
+
+class InviteErrorsMixin:
+    """For API views: domain errors become API errors as `invite_errors` says."""
+
+    # action name ("" for a plain APIView) -> {domain error class: API error factory}
+    invite_errors: Mapping[str, ErrorTable] = {}
+
+    def handle_exception(self, exc: Exception) -> Response:
+        """Translate domain errors, then give DRF's own `{"detail"}` bodies a `code`."""
+        action = getattr(self, "action", None) or ""
+        exc = translate(exc, self.invite_errors.get(action, {}))
+        response: Response = super().handle_exception(exc)  # type: ignore[misc]
+        if isinstance(response.data, dict) and set(response.data) == {"detail"}:
+            response.data["code"] = _code_of(exc)
+        return response

@@ -1,0 +1,124 @@
+"""Query parameters of the invite list: `status`, `search`, `ordering`, `page(_size)`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, filters, serializers
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from invites.models import Invite, InviteQuerySet, InviteStatus
+
+
+class InviteFilterForm(forms.Form):
+    """Refuses `?status=` with an empty value, which django-filter would ignore."""
+
+    def clean_status(self) -> str:
+        """The status, or a validation error when the parameter is given but empty."""
+        value: str = self.cleaned_data.get("status") or ""
+        if not value and "status" in self.data:
+            raise forms.ValidationError(
+                _("Select a valid choice: pending, expired or accepted."), code="invalid_choice"
+            )
+        return value
+
+
+class InviteFilter(django_filters.FilterSet):
+    """`?status=pending|expired|accepted`; any other value (empty too) is a 400."""
+
+    status = django_filters.ChoiceFilter(
+        choices=InviteStatus.choices,
+        method="filter_status",
+        label=_("Status"),
+        help_text=_("pending, expired or accepted"),
+    )
+
+    class Meta:
+        model = Invite
+        fields = ["status"]
+        form = InviteFilterForm
+
+    def filter_status(self, queryset: InviteQuerySet, name: str, value: str) -> InviteQuerySet:
+        """Invites whose computed status is `value`."""
+        return queryset.with_status(value)
+
+
+class InviteSearchFilter(filters.SearchFilter):
+    """DRF's `SearchFilter`, reporting a bad `search` value under its name like any field."""
+
+    def get_search_terms(self, request: Request) -> list[str]:
+        """The search terms, or a 400 `{"search": [...]}` (e.g. for a NUL character)."""
+        try:
+            return list(super().get_search_terms(request))
+        except exceptions.ValidationError as exc:
+            raise exceptions.ValidationError({self.search_param: exc.detail}) from None
+
+
+class InviteOrderingFilter(filters.OrderingFilter):
+    """DRF's `OrderingFilter` with the primary key as tie-breaker, so pages never overlap."""
+
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
+        """DRF's parameter, describing the fields it takes."""
+        parameters = list(super().get_schema_operation_parameters(view))
+        fields = ", ".join(f"`{name}`" for name in getattr(view, "ordering_fields", []))
+        default = ",".join(getattr(view, "ordering", []) or [])
+        for parameter in parameters:
+            parameter["description"] = (
+                f"Order by {fields}; prefix `-` for descending, comma-separate several. "
+                f"Default: `{default}`."
+            )
+        return parameters
+
+    def get_ordering(self, request: Request, queryset: QuerySet[Any], view: APIView) -> list[str]:
+        """The requested (or default) ordering, then `pk`."""
+        ordering = list(super().get_ordering(request, queryset, view) or [])
+        return [*ordering, "pk"]
+
+
+class InvitePagination(PageNumberPagination):
+    """50 invites a page by default; `?page_size=` up to 200 (larger values give 200).
+
+    Stricter than DRF's default, as the schema says: a `page_size` that is not a positive
+    integer is a 400 instead of being replaced by the default, and a `page` that is not a
+    page number (empty, or DRF's `last`) is a 404 like any page past the end.
+    """
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+    last_page_strings = ()
+
+    def get_page_number(self, request: Request, paginator: Any) -> Any:
+        """The `page` parameter as given (an empty one stays empty: no such page)."""
+        if request.query_params.get(self.page_query_param) == "":
+            return ""
+        return super().get_page_number(request, paginator)
+
+    def get_page_size(self, request: Request) -> int:
+        """The requested page size, capped at `max_page_size`; 400 when malformed."""
+        if self.page_size_query_param not in request.query_params:
+            return self.page_size
+        raw = request.query_params[self.page_size_query_param]
+        field = serializers.IntegerField(min_value=1)
+        try:
+            value: int = field.run_validation(raw)
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({self.page_size_query_param: exc.detail}) from None
+        return min(value, self.max_page_size)
+
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
+        """DRF's parameters, with the bounds of `page` and `page_size`."""
+        parameters = list(super().get_schema_operation_parameters(view))
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["description"] = _(
+                    "Invites per page: default 50; larger values than 200 give 200."
+                )
+        return parameters

@@ -1,0 +1,284 @@
+"""The REST API: the invite viewset and the public accept endpoint.
+
+Views only parse, call one service and render. Which domain error becomes which HTTP
+error is each view's `invite_errors` table (see `invites.api_errors`). Every class of
+DRF machinery is set here, so a project's `REST_FRAMEWORK` defaults do not change
+the API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from invites import openapi, services
+from invites.api_errors import (
+    EmailRejected,
+    InviteBadRequest,
+    InviteConflict,
+    InviteErrorsMixin,
+    InviteNotFoundError,
+    PasswordRejected,
+)
+from invites.exceptions import (
+    InvalidInviteToken,
+    InviteAlreadyAccepted,
+    InviteAlreadyExists,
+    InviteExpired,
+    InviteNotFound,
+    UserAlreadyExists,
+)
+from invites.filters import (
+    InviteFilter,
+    InviteOrderingFilter,
+    InvitePagination,
+    InviteSearchFilter,
+)
+from invites.models import Invite
+from invites.parsers import InvitesJSONParser
+from invites.permissions import InviteModelPermissions
+from invites.serializers import (
+    AcceptInputSerializer,
+    AcceptOutputSerializer,
+    InviteCreateInputSerializer,
+    InviteOutputSerializer,
+    InviteRefreshInputSerializer,
+    ValidationErrorSerializer,
+)
+from invites.throttling import AcceptRateThrottle
+
+# --- the invite viewset ----------------------------------------------------------------
+
+NOT_FOUND_ERRORS = {InviteNotFound: InviteNotFoundError}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List invites",
+        description="Filter by `status`, search by email, order, paginate. Needs `view_invite`.",
+        responses={
+            200: InviteOutputSerializer(many=True),
+            400: OpenApiResponse(
+                ValidationErrorSerializer, description="Invalid `status`, `page_size` or `search`."
+            ),
+            **openapi.AUTH_ERRORS,
+            404: openapi.error("No such page."),
+        },
+    ),
+    retrieve=extend_schema(
+        summary="Get an invite",
+        description="Needs `view_invite`. `token` is always null here.",
+        responses={200: InviteOutputSerializer, **openapi.AUTH_ERRORS, 404: openapi.NOT_FOUND},
+    ),
+)
+class InviteViewSet(
+    InviteErrorsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Invites: list, create, retrieve, soft-delete, resend one, refresh many."""
+
+    serializer_class = InviteOutputSerializer
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [InviteModelPermissions]
+    throttle_classes: list[Any] = []
+    parser_classes = [InvitesJSONParser]
+    renderer_classes = [JSONRenderer]
+    pagination_class = InvitePagination
+    filter_backends = [DjangoFilterBackend, InviteSearchFilter, InviteOrderingFilter]
+    filterset_class = InviteFilter
+    search_fields = ["email"]
+    ordering_fields = ["created_at", "updated_at", "expires_at", "email"]
+    ordering = ["-created_at"]
+    # Any segment reaches the view, so a malformed id is the API's JSON 404.
+    lookup_value_regex = "[^/]+"
+    schema = AutoSchema()
+
+    invite_errors = {
+        "retrieve": NOT_FOUND_ERRORS,
+        "destroy": NOT_FOUND_ERRORS,
+        "create": {
+            InviteAlreadyExists: EmailRejected,
+            UserAlreadyExists: EmailRejected,
+            DjangoValidationError: EmailRejected,
+        },
+        "resend": {InviteNotFound: InviteNotFoundError, InviteAlreadyAccepted: InviteConflict},
+        "refresh": {InviteNotFound: InviteBadRequest, InviteAlreadyAccepted: InviteConflict},
+    }
+
+    def get_queryset(self) -> QuerySet[Invite]:
+        """Live invites only: soft-deleted ones are not found."""
+        return Invite.objects.all()
+
+    def get_serializer_class(self) -> type[Any]:
+        """The input serializer of a write action, the output serializer otherwise."""
+        return {
+            "create": InviteCreateInputSerializer,
+            "refresh": InviteRefreshInputSerializer,
+        }.get(self.action, InviteOutputSerializer)
+
+    def get_object(self) -> Invite:
+        """The live invite named in the URL; `InviteNotFound` (404) for anything else."""
+        value = self.kwargs["pk"]
+        try:
+            pk = UUID(value)
+        except ValueError:
+            raise InviteNotFound([value]) from None
+        invite = self.get_queryset().filter(pk=pk).first()
+        if invite is None:
+            raise InviteNotFound([value])
+        return invite
+
+    @extend_schema(
+        summary="Create an invite",
+        description="Needs `add_invite`. The response holds the new raw `token`; "
+        "`invite_created` is sent after commit.",
+        request=InviteCreateInputSerializer,
+        responses={
+            201: InviteOutputSerializer,
+            400: openapi.bad_request(
+                "CreateInviteBadRequest",
+                "Invalid body or email, or an invite or a user exists for the email.",
+            ),
+            **openapi.AUTH_ERRORS,
+            415: openapi.UNSUPPORTED,
+        },
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Create one invite through `create_invites`."""
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        entry = {
+            "email": serializer.validated_data["email"],
+            "metadata": serializer.validated_data.get("metadata"),
+        }
+        [invite] = services.create_invites([entry], invited_by=request.user)
+        return _minted(InviteOutputSerializer(invite).data, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Delete an invite",
+        description="Needs `delete_invite`. Soft delete: the email is free again and the "
+        "token stops working; `invite_deleted` is sent after commit.",
+        responses={204: None, **openapi.AUTH_ERRORS, 404: openapi.NOT_FOUND},
+    )
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Soft-delete one invite through `delete_invites`."""
+        services.delete_invites([self.kwargs["pk"]])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Resend an invite",
+        description="Needs `change_invite`. A new token and expiry (the old token stops "
+        "working); the response holds the new raw `token`; `invite_resent` is sent after "
+        "commit, which emails the invitee.",
+        request=None,
+        responses={
+            200: InviteOutputSerializer,
+            **openapi.AUTH_ERRORS,
+            404: openapi.NOT_FOUND,
+            409: openapi.error("The invite was already accepted."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def resend(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Refresh one invite's token through `refresh_invite_tokens`."""
+        [invite] = services.refresh_invite_tokens([self.kwargs["pk"]])
+        return _minted(InviteOutputSerializer(invite).data)
+
+    @extend_schema(
+        summary="Refresh many invites",
+        description="Needs `change_invite`. All or nothing: a new token and expiry for each "
+        "invite, returned in the order given (duplicates collapsed), each with its new raw "
+        "`token`; `invite_resent` is sent per invite after commit.",
+        request=InviteRefreshInputSerializer,
+        responses={
+            200: InviteOutputSerializer(many=True),
+            400: openapi.bad_request(
+                "RefreshInvitesBadRequest",
+                "Invalid body, too many ids, or ids that are unknown, malformed or deleted "
+                "(all named in `ids`).",
+            ),
+            **openapi.AUTH_ERRORS,
+            409: openapi.error("Some invites were already accepted (named in `ids`)."),
+            415: openapi.UNSUPPORTED,
+        },
+    )
+    @action(detail=False, methods=["post"], filter_backends=[], pagination_class=None)
+    def refresh(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Refresh many invites' tokens through `refresh_invite_tokens`."""
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        invites = services.refresh_invite_tokens(serializer.validated_data["invite_ids"])
+        return _minted(InviteOutputSerializer(invites, many=True).data)
+
+
+def _minted(data: Any, status_code: int = status.HTTP_200_OK) -> Response:
+    """A response that carries raw tokens: never stored by a cache."""
+    return Response(data, status=status_code, headers={"Cache-Control": "no-store"})
+
+
+# --- accept -------------------------------------------------------------------------
+
+
+class AcceptInviteView(InviteErrorsMixin, APIView):
+    """Public: the invitee sets a password and becomes a user."""
+
+    # No session authentication, so a logged-in browser meets no CSRF check here.
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AcceptRateThrottle]
+    parser_classes = [InvitesJSONParser]
+    renderer_classes = [JSONRenderer]
+    schema = AutoSchema()
+
+    invite_errors = {
+        "": {
+            InvalidInviteToken: InviteBadRequest,
+            InviteExpired: InviteBadRequest,
+            InviteAlreadyAccepted: InviteBadRequest,
+            UserAlreadyExists: InviteConflict,
+            DjangoValidationError: PasswordRejected,
+        }
+    }
+
+    @extend_schema(
+        summary="Accept an invite",
+        description="Public and rate-limited per client address (`INVITES['ACCEPT_RATE']`). "
+        "Creates the user with the invite's email; `invite_accepted` is sent after commit. "
+        "Token problems are a 400 whose `code` is `invalid_token`, `expired` or "
+        "`already_accepted`.",
+        request=AcceptInputSerializer,
+        responses={
+            201: AcceptOutputSerializer,
+            400: openapi.bad_request(
+                "AcceptInviteBadRequest",
+                "Invalid body, weak password (the validators' messages under `password`), "
+                "or a token problem (`code`: `invalid_token`, `expired`, `already_accepted`).",
+            ),
+            409: openapi.error("A user with the invite's email exists already (`user_exists`)."),
+            415: openapi.UNSUPPORTED,
+            429: openapi.error("Too many attempts from this address; see `Retry-After`."),
+        },
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        """Create the invitee's user through `accept_invite`."""
+        serializer = AcceptInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fields = dict(serializer.validated_data)
+        token, password = fields.pop("token"), fields.pop("password")
+        user = services.accept_invite(token, password=password, **fields)
+        body = AcceptOutputSerializer({"user": user}).data
+        return Response(body, status=status.HTTP_201_CREATED)

@@ -1,0 +1,106 @@
+"""The OpenAPI schema (drf-spectacular) and the interactive docs page."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from django.contrib.staticfiles import finders
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+pytestmark = pytest.mark.django_db
+
+OPERATIONS = {
+    ("/api/invites/", "get"): {"200", "400", "401", "403", "404"},
+    ("/api/invites/", "post"): {"201", "400", "401", "403", "415"},
+    ("/api/invites/{id}/", "get"): {"200", "401", "403", "404"},
+    ("/api/invites/{id}/", "delete"): {"204", "401", "403", "404"},
+    ("/api/invites/{id}/resend/", "post"): {"200", "401", "403", "404", "409"},
+    ("/api/invites/refresh/", "post"): {"200", "400", "401", "403", "409", "415"},
+    ("/api/invites/accept/", "post"): {"201", "400", "409", "415", "429"},
+}
+
+
+@pytest.fixture
+def schema(tmp_path: Path) -> dict:
+    """The schema as `manage.py spectacular --validate --fail-on-warn` writes it."""
+    path = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(path))
+    return yaml.safe_load(path.read_text())
+
+
+def test_schema_validates_without_warnings(schema):
+    assert schema["openapi"].startswith("3.")
+
+
+def test_schema_documents_every_endpoint_and_error(schema):
+    found = {
+        (path, method): set(operation["responses"])
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+    }
+    assert found == OPERATIONS
+
+
+def test_schema_documents_request_bodies(schema):
+    paths = schema["paths"]
+    for path, method in [
+        ("/api/invites/", "post"),
+        ("/api/invites/refresh/", "post"),
+        ("/api/invites/accept/", "post"),
+    ]:
+        body = paths[path][method]["requestBody"]
+        assert body["required"] is True
+        assert list(body["content"]) == ["application/json"]
+    assert "requestBody" not in paths["/api/invites/{id}/resend/"]["post"]
+    refresh = schema["components"]["schemas"]["InviteRefreshRequest"]
+    assert refresh["required"] == ["invite_ids"]
+    assert refresh["properties"]["invite_ids"]["minItems"] == 1
+
+
+def test_schema_invite_never_exposes_secrets(schema):
+    invite = schema["components"]["schemas"]["Invite"]
+    assert set(invite["properties"]) == {
+        "id",
+        "email",
+        "accepted",
+        "token",
+        "expires_at",
+        "metadata",
+        "created_at",
+        "updated_at",
+        "deleted_at",
+        "status",
+    }
+    assert invite["properties"]["token"]["nullable"] is True
+
+
+def test_schema_marks_accept_public_and_the_rest_authenticated(schema):
+    paths = schema["paths"]
+    assert "security" not in paths["/api/invites/accept/"]["post"]
+    security = paths["/api/invites/"]["get"]["security"]
+    assert security == [{"tokenAuth": []}, {"cookieAuth": []}]
+
+
+def test_schema_endpoint_is_public():
+    response = APIClient().get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    assert "/api/invites/refresh/" in response.json()["paths"]
+
+
+def test_docs_page_is_public_and_uses_only_local_assets():
+    response = APIClient().get("/api/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "/api/schema/" in html
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert assets
+    for asset in assets:
+        assert not asset.startswith(("http:", "https:", "//")), asset
+    local = [a for a in assets if a.startswith("/static/")]
+    assert any(a.endswith("swagger-ui-bundle.js") for a in local)
+    for asset in local:
+        assert finders.find(asset.removeprefix("/static/")), asset
