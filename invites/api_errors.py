@@ -29,7 +29,7 @@ ErrorTable = Mapping[type[Exception], Callable[[Any], Exception]]
 class InviteAPIError(exceptions.APIException):
     """A domain error as `{"detail", "code"}`, plus `ids` when it names invites."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
     default_detail = _("The invite operation failed.")
     default_code = "invite_error"
 

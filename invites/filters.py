@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
+# types-django-filter needs django-stubs 6, which targets Django 6.
+import django_filters  # type: ignore[import-untyped]
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _

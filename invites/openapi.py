@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.templatetags.static import static
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer
@@ -35,7 +37,7 @@ AUTH_ERRORS = {401: UNAUTHENTICATED, 403: FORBIDDEN}
 class InviteDocsView(SpectacularSwaggerView):
     """Swagger UI with its assets from drf-spectacular-sidecar, whatever the settings say."""
 
-    title = _("Invites API")
+    title: Any = _("Invites API")
 
     @staticmethod
     def _swagger_ui_resource(filename: str) -> str:

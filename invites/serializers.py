@@ -215,7 +215,7 @@ class ValidationErrorSerializer(serializers.Serializer):
     """DRF's validation error body: `{"field name": ["message", ...]}`."""
 
 
-class ValidationErrorSchema(OpenApiSerializerExtension):
+class ValidationErrorSchema(OpenApiSerializerExtension):  # type: ignore[no-untyped-call]
     """Documents `ValidationErrorSerializer` as a map of field names to message lists."""
 
     target_class = ValidationErrorSerializer
