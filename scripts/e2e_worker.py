@@ -3,8 +3,8 @@
 1. drop and re-create the database of E2E_DATABASE_URL, migrate it;
 2. create E2E_INVITES invites (1,000) without emails;
 3. start E2E_WORKERS real `manage.py db_worker` processes (file email backend);
-4. bulk-refresh every invite in another process, as a client of the app would
-   (`bulk_refresh` below: the one place to switch to the REST API);
+4. bulk-refresh every invite through `POST /api/invites/refresh/` on a real server
+   process, as an API client would;
 5. wait until the task table has no queued or running task;
 6. check: one email per invite, each carrying the invite's newest link (the digest of
    its token equals the stored `token_hash`, and a few links are followed to accept
@@ -25,6 +25,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
@@ -96,48 +98,80 @@ def recreate_database() -> None:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
-# --- the refresh: the one function to switch to the REST API ------------------------
+# --- the refresh, through the REST API ------------------------------------------------
 
-REFRESH_SNIPPET = """
-import json, time
-from invites import services
-from django_tasks_db.models import DBTaskResult
-ids = json.load(open({ids_file!r}))
-started = time.time()
-refreshed = services.refresh_invite_tokens(ids)
-returned = time.time()
-print(json.dumps({{
-    "started": started,
-    "returned": returned,
-    "refreshed": len(refreshed),
-    "queued_at_return": DBTaskResult.objects.filter(status="READY").count(),
-}}))
+API_PORT = int(os.environ.get("E2E_API_PORT", "8766"))
+MAKE_API_KEY = """
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from rest_framework.authtoken.models import Token
+user, _ = get_user_model()._default_manager.get_or_create(username="e2e-client")
+user.user_permissions.add(Permission.objects.get(codename="change_invite"))
+print(Token.objects.get_or_create(user=user)[0].key)
 """
 
 
 def bulk_refresh(env: dict[str, str], ids: list[str], work_dir: Path) -> dict[str, float]:
-    """Refresh `ids` from a separate process the way a client would; report when it returned.
+    """Refresh `ids` through `POST /api/invites/refresh/`, as an API client would.
 
-    Today: the service itself, through `manage.py shell -c`, in a process whose email
-    backend discards everything (so any email that arrives was sent by a worker).
-
-    TODO(REST API): once `POST /api/invites/refresh/` ({"invite_ids": [...]}, token
-    authentication) is merged, replace this body with: start `manage.py runserver
-    127.0.0.1:8765 --noreload` with `caller_env` (wait until it answers), create a
-    staff user with the change_invite permission and its token (`manage.py
-    drf_create_token <user>`), POST the ids in chunks of INVITES["MAX_BATCH_SIZE"]
-    (1,000) with `Authorization: Token <key>`, check the 200 and the number of
-    invites returned, and record `returned = time.time()` and the READY count of
-    DBTaskResult right after the last response.
+    The server runs in its own process whose email backend discards everything, so any
+    email that arrives was sent by a worker. Ids go in chunks of MAX_BATCH_SIZE (1,000).
     """
-    ids_file = work_dir / "ids.json"
-    ids_file.write_text(json.dumps(ids))
-    caller_env = {**env, "EMAIL_URL": "dummymail://"}
-    out = manage(caller_env, "shell", "-c", REFRESH_SNIPPET.format(ids_file=str(ids_file)))
-    report = json.loads(out.strip().splitlines()[-1])
-    if report["refreshed"] != len(ids):
-        fail(f"refresh returned {report['refreshed']} invites, expected {len(ids)}")
-    return report
+    from django_tasks_db.models import DBTaskResult
+
+    caller_env = {**env, "EMAIL_URL": "dummymail://", "ALLOWED_HOSTS": "127.0.0.1"}
+    key = manage(caller_env, "shell", "-v", "0", "-c", MAKE_API_KEY).strip().splitlines()[-1]
+    output = open(work_dir / "server.log", "wb")  # noqa: SIM115
+    server = subprocess.Popen(  # noqa: S603 (our own manage.py)
+        [PYTHON, "manage.py", "runserver", f"127.0.0.1:{API_PORT}", "--noreload"],
+        cwd=ROOT,
+        env=caller_env,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for_server(server)
+        started = time.time()
+        refreshed = 0
+        for start in range(0, len(ids), 1000):
+            refreshed += len(post_refresh(key, ids[start : start + 1000]))
+        returned = time.time()
+        queued = DBTaskResult.objects.filter(status="READY").count()
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    if refreshed != len(ids):
+        fail(f"the API returned {refreshed} invites, expected {len(ids)}")
+    return {"started": started, "returned": returned, "queued_at_return": queued}
+
+
+def wait_for_server(server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            fail("the API server exited at start")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{API_PORT}/api/schema/", timeout=5)
+        except OSError:
+            time.sleep(0.25)
+        else:
+            return
+    fail("the API server did not answer within 60 s")
+
+
+def post_refresh(key: str, ids: list[str]) -> list[dict[str, object]]:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{API_PORT}/api/invites/refresh/",
+        data=json.dumps({"invite_ids": ids}).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Token {key}"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
+            body: list[dict[str, object]] = json.load(response)
+    except urllib.error.HTTPError as error:
+        fail(f"POST /api/invites/refresh/ answered {error.code}: {error.read()[:500]!r}")
+    return body
 
 
 # --- workers -----------------------------------------------------------------------
