@@ -9,6 +9,9 @@ PORT ?= 8000
 
 .PHONY: run test lint bench clean
 
+# PostgreSQL for `make bench` (skipped, with a note, when it does not answer).
+BENCH_PG_URL ?= postgres://invites:invites@127.0.0.1:5432/invites
+
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade pip
@@ -29,6 +32,15 @@ lint: $(VENV)/.installed
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy invites
+
+# Refresh benchmark: project vs naive loop vs hand-written SQL, on SQLite then PostgreSQL.
+bench: $(VENV)/.installed
+	$(PY) benchmarks/bench_refresh.py $(BENCH_ARGS)
+	@if $(PY) -c "import sys, psycopg; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$(BENCH_PG_URL)" 2>/dev/null; then \
+		DATABASE_URL="$(BENCH_PG_URL)" $(PY) benchmarks/bench_refresh.py $(BENCH_ARGS); \
+	else \
+		echo "PostgreSQL at BENCH_PG_URL=$(BENCH_PG_URL) does not answer: PostgreSQL run skipped."; \
+	fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

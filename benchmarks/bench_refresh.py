@@ -235,6 +235,43 @@ def bench_create(n: int, runs: int) -> tuple[float, int]:
     return statistics.median(durations), queries
 
 
+def bench_api(runs: int) -> list[tuple[str, float]]:
+    """Latency of the REST calls through Django's test client, token-authenticated."""
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    ids = [str(pk) for pk in seed(1000)]
+    admin = get_user_model()._default_manager.create_superuser("bench", "bench@example.com")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=admin).key}")
+
+    def refresh() -> None:
+        response = client.post("/api/invites/refresh/", {"invite_ids": ids}, format="json")
+        assert response.status_code == 200, response.content[:300]
+        assert len(response.json()) == 1000
+
+    def resend() -> None:
+        response = client.post(f"/api/invites/{ids[0]}/resend/")
+        assert response.status_code == 200, response.content[:300]
+
+    database_tasks = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    results = []
+    for label, fn, overrides in [
+        ("POST /api/invites/refresh/, 1,000 ids", refresh, {"INVITES": {"SEND_EMAILS": False}}),
+        (
+            "the same, emails on (1,000 tasks queued, database backend)",
+            refresh,
+            {"INVITES": {"SEND_EMAILS": True}, "TASKS": database_tasks},
+        ),
+        ("POST /api/invites/{id}/resend/", resend, {"INVITES": {"SEND_EMAILS": False}}),
+    ]:
+        with override_settings(**overrides):
+            fn()  # warm up
+            results.append((label, statistics.median(timed(fn) for _ in range(runs))))
+    return results
+
+
 # --- output -------------------------------------------------------------------------
 
 
@@ -273,6 +310,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--skip-api", action="store_true", help="leave out the REST latency")
     args = parser.parse_args()
 
     setup_test_environment()
@@ -298,6 +336,10 @@ def main() -> None:
                 f"create_invites, 10,000 emails in one call: {fmt_seconds(seconds)}, "
                 f"{queries} queries"
             )
+        if not args.skip_api:
+            print(f"\nREST API latency, Django test client, median of {args.runs} runs:\n")
+            for label, seconds in bench_api(args.runs):
+                print(f"- {label}: {fmt_seconds(seconds)}")
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
