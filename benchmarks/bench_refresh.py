@@ -21,6 +21,7 @@ import gc
 import os
 import statistics
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
@@ -314,6 +315,12 @@ def main() -> None:
     args = parser.parse_args()
 
     setup_test_environment()
+    # A database of its own (never the test suite's), and on SQLite a file, not memory.
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = (
+        str(Path(tempfile.gettempdir()) / "invites_bench.sqlite3")
+        if connection.vendor == "sqlite"
+        else "invites_bench"
+    )
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         with override_settings(INVITES={"SEND_EMAILS": False}):

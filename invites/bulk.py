@@ -130,7 +130,9 @@ def refresh_tokens(
     One `UPDATE ... FROM ... RETURNING` per chunk on PostgreSQL and SQLite: the update
     takes the row locks itself (so an accept of the same invite waits for the commit,
     or wins first and the row is skipped), and returns the rows so the caller gets
-    full instances without a second query. Ids it skipped (unknown, deleted, accepted)
+    full instances without a second query. A separate `SELECT ... FOR UPDATE` first
+    would fix the lock order but write every row twice (measured: +15 to 30 % at
+    100,000 rows on PostgreSQL). Ids it skipped (unknown, deleted, accepted)
     are simply absent from the result; the caller decides what that means.
     """
     by_id = dict(zip(ids, minted, strict=True))
@@ -152,7 +154,9 @@ def refresh_tokens(
 
     found: dict[UUID, Invite] = {}
     with connection.cursor() as cursor, _gc_paused():
-        # Sorted, so that overlapping calls take their row locks in the same order.
+        # Chunks in id order, so two overlapping calls meet their chunks in one order.
+        # Within a statement the lock order is the join's: a deadlock is possible and
+        # is retried by the service.
         for chunk in chunked(sorted(ids, key=attrgetter("int")), CHUNK_SIZE):
             db_ids = [id_field.get_db_prep_value(pk, connection) for pk in chunk]
             nonces = [by_id[pk].nonce for pk in chunk]

@@ -8,6 +8,7 @@ call these; none re-implements them.
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 from collections.abc import Iterable, Mapping
@@ -20,7 +21,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import EmailValidator
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Field
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -38,6 +39,8 @@ from invites.exceptions import (
 )
 from invites.models import Invite, email_key
 from invites.tokens import MAX_TOKEN_LENGTH, hash_token, mint_tokens
+
+logger = logging.getLogger(__name__)
 
 UUID_RE = re.compile(
     r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32}", re.IGNORECASE
@@ -117,6 +120,14 @@ def _lock_requested(requested: RequestedIds) -> dict[UUID, Invite]:
 # --- refresh ------------------------------------------------------------------------
 
 
+# Two overlapping bulk refreshes can deadlock: the UPDATE takes its row locks in the
+# order its join yields rows, which is not always the id order (a small table is
+# scanned in storage order). PostgreSQL then aborts one of them after
+# `deadlock_timeout`; a call that owns its transaction simply runs again.
+DEADLOCK_ATTEMPTS = 3
+DEADLOCK_SQLSTATE = "40P01"
+
+
 def refresh_invite_tokens(invite_ids: Iterable[UUID | str]) -> list[Invite]:
     """Give each invite a new token and expiry, revoking the old token; send `invite_resent`.
 
@@ -126,6 +137,17 @@ def refresh_invite_tokens(invite_ids: Iterable[UUID | str]) -> list[Invite]:
     requested = _parse_ids(invite_ids)
     if not requested.order:
         return []
+    for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+        try:
+            return _refresh(requested)
+        except OperationalError as error:
+            if attempt == DEADLOCK_ATTEMPTS or not _is_retryable_deadlock(error):
+                raise
+            logger.warning("Bulk refresh hit a deadlock (attempt %d); retrying.", attempt)
+    raise AssertionError("unreachable")
+
+
+def _refresh(requested: RequestedIds) -> list[Invite]:
     now = timezone.now()
     expires_at = now + invites_settings.VALID_DURATION
     minted = list(mint_tokens(requested.uuids))
@@ -146,6 +168,14 @@ def refresh_invite_tokens(invite_ids: Iterable[UUID | str]) -> list[Invite]:
             ({"invite": invite, "token": invite.token} for invite in invites),
         )
     return invites
+
+
+def _is_retryable_deadlock(error: OperationalError) -> bool:
+    """A deadlock that rolled back only this call's own transaction."""
+    is_deadlock = getattr(error.__cause__, "sqlstate", None) == DEADLOCK_SQLSTATE
+    # Inside a caller's atomic block the whole transaction is lost: only the caller
+    # can run it again.
+    return is_deadlock and not transaction.get_connection().in_atomic_block
 
 
 def _raise_refresh_error(requested: RequestedIds, refreshed: Mapping[UUID, Invite]) -> None:

@@ -7,6 +7,7 @@ thread blocked on that row lock, then lets the first commit.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -207,3 +208,47 @@ def test_overlapping_bulk_refreshes_in_opposite_orders_do_not_deadlock(make_invi
         forward = in_thread(pool, lambda: refresh(ids))
         backward = in_thread(pool, lambda: refresh(ids[::-1]))
         assert len(forward.result(20)) == len(backward.result(20)) == 40
+
+
+def test_a_bulk_refresh_that_loses_a_deadlock_runs_again(make_invite, caplog):
+    """A holder locks one invite; the caller's bulk refresh of both locks the other and
+    waits; the holder then asks for the other: a deadlock.
+
+    Which invite the caller's UPDATE locks first is the planner's choice, so the race
+    is run with each invite held in turn; in one of them the caller holds the other
+    one when it waits. PostgreSQL looks for deadlocks in a session once it has waited
+    `deadlock_timeout` (1 s), so the session that began waiting first, the caller, is
+    the one aborted. Its refresh owns its transaction, so it runs again and succeeds.
+    """
+    invites = [make_invite(), make_invite()]
+    with caplog.at_level(logging.WARNING, logger="invites.services"):
+        for held, wanted in (invites, invites[::-1]):
+            refreshed = race_bulk_refresh_against_holder(held, wanted, invites)
+            stored = dict(Invite.objects.values_list("pk", "token_hash"))
+            # The caller committed last: its tokens are the live ones.
+            assert [stored[invite.pk] for invite in refreshed] == [
+                hash_token(invite.token) for invite in refreshed
+            ]
+    assert caplog.text.count("deadlock") == 1
+
+
+def race_bulk_refresh_against_holder(
+    held: Invite, wanted: Invite, invites: list[Invite]
+) -> list[Invite]:
+    holding, go = threading.Event(), threading.Event()
+
+    def holder() -> list[Invite]:
+        with transaction.atomic():
+            services.refresh_invite_tokens([held.pk])
+            holding.set()
+            assert go.wait(10)
+            return services.refresh_invite_tokens([wanted.pk])
+
+    with ThreadPoolExecutor(2) as pool:
+        holding_future = in_thread(pool, holder)
+        assert holding.wait(10), holding_future.exception(1)
+        caller = in_thread(pool, lambda: services.refresh_invite_tokens([i.pk for i in invites]))
+        wait_until_blocked_on_a_lock()
+        go.set()
+        holding_future.result(20)
+        return caller.result(20)
