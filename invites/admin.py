@@ -35,7 +35,6 @@ from invites.exceptions import (
 )
 from invites.forms import InviteAddForm, InviteChangeForm
 from invites.models import Invite, InviteStatus
-from invites.services import UUID_RE
 
 READONLY_FIELDS = (
     "email",
@@ -150,7 +149,7 @@ class InviteAdmin(admin.ModelAdmin):
     def response_action(self, request: HttpRequest, queryset: QuerySet[Invite]) -> Any:
         # Django filters by the posted ids as they are; a malformed UUID would be a 500.
         selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
-        if not all(isinstance(value, str) and UUID_RE.fullmatch(value) for value in selected):
+        if not all(services.parse_invite_id(value) for value in selected):
             self.message_user(
                 request,
                 _("The selection holds an id that is not an invite's. Reload the list."),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 from uuid import UUID
@@ -77,7 +77,7 @@ class RequestedIds:
     # Every distinct value in first-occurrence order, parsed (UUID) or not (None).
     order: list[tuple[Any, UUID | None]] = field(default_factory=list)
 
-    def missing(self, found: Mapping[UUID, Invite]) -> list[Any]:
+    def missing(self, found: Container[UUID]) -> list[Any]:
         """The caller's values that are malformed or not among `found`, in given order."""
         return [value for value, uuid in self.order if uuid is None or uuid not in found]
 
@@ -88,7 +88,7 @@ def _parse_ids(invite_ids: Iterable[Any]) -> RequestedIds:
     requested = RequestedIds()
     seen: set[Any] = set()
     for value in invite_ids:
-        uuid = _as_uuid(value)
+        uuid = parse_invite_id(value)
         key: Any = uuid if uuid is not None else ("malformed", repr(value))
         if key in seen:
             continue
@@ -100,7 +100,9 @@ def _parse_ids(invite_ids: Iterable[Any]) -> RequestedIds:
     return requested
 
 
-def _as_uuid(value: Any) -> UUID | None:
+def parse_invite_id(value: Any) -> UUID | None:
+    """An invite id as the services read it (a UUID, or its canonical or 32-hex-digit
+    spelling), or None for anything malformed."""
     if isinstance(value, UUID):
         return value
     if isinstance(value, str) and UUID_RE.fullmatch(value):
@@ -157,7 +159,11 @@ def _refresh(requested: RequestedIds) -> list[Invite]:
             refreshed = bulk.refresh_tokens(requested.uuids, minted, expires_at=expires_at, now=now)
         if len(refreshed) < len(requested.order):
             # Raising rolls back whatever the update above wrote.
-            _raise_refresh_error(requested, refreshed)
+            _check_refreshable(requested, refreshed)
+            # Skipped, yet live and not accepted: cannot happen while the rows are locked.
+            raise InviteNotFound(
+                [requested.given[u] for u in requested.uuids if u not in refreshed]
+            )
 
         invites = [refreshed[uuid] for uuid in requested.uuids]
         for invite, token in zip(invites, minted, strict=True):
@@ -178,22 +184,31 @@ def _is_retryable_deadlock(error: OperationalError) -> bool:
     return is_deadlock and not transaction.get_connection().in_atomic_block
 
 
-def _raise_refresh_error(requested: RequestedIds, refreshed: Mapping[UUID, Invite]) -> None:
-    """Name every id the refresh could not take: not found first, then already accepted."""
+def check_refreshable(invite_ids: Iterable[UUID | str]) -> list[UUID]:
+    """Check ids as `refresh_invite_tokens` would, changing nothing; return them parsed.
+
+    Raises the same `InviteNotFound`, then `InviteAlreadyAccepted`. For callers that
+    refresh in several transactions (the `refresh_invites` command) and must refuse bad
+    ids before the first one.
+    """
+    requested = _parse_ids(invite_ids)
+    _check_refreshable(requested)
+    return requested.uuids
+
+
+def _check_refreshable(requested: RequestedIds, refreshed: Collection[UUID] = ()) -> None:
+    """Name every requested id that cannot be refreshed: not found first, then accepted.
+
+    Ids in `refreshed` are known to be fine and are not looked up again.
+    """
     skipped = [uuid for uuid in requested.uuids if uuid not in refreshed]
     acceptance = bulk.live_acceptance(skipped)
-    missing = [
-        value
-        for value, uuid in requested.order
-        if uuid is None or (uuid not in refreshed and uuid not in acceptance)
-    ]
+    missing = requested.missing({*refreshed, *acceptance})
     if missing:
         raise InviteNotFound(missing)
-    accepted = [requested.given[uuid] for uuid in skipped if acceptance.get(uuid)]
+    accepted = [requested.given[uuid] for uuid in skipped if acceptance[uuid]]
     if accepted:
         raise InviteAlreadyAccepted(accepted)
-    # Skipped but live and not accepted: cannot happen while the rows stay locked.
-    raise InviteNotFound([requested.given[uuid] for uuid in skipped])
 
 
 # --- create -------------------------------------------------------------------------

@@ -9,7 +9,6 @@ the API.
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
@@ -133,11 +132,8 @@ class InviteViewSet(
     def get_object(self) -> Invite:
         """The live invite named in the URL; `InviteNotFound` (404) for anything else."""
         value = self.kwargs["pk"]
-        try:
-            pk = UUID(value)
-        except ValueError:
-            raise InviteNotFound([value]) from None
-        invite = self.get_queryset().filter(pk=pk).first()
+        pk = services.parse_invite_id(value)
+        invite = None if pk is None else self.get_queryset().filter(pk=pk).first()
         if invite is None:
             raise InviteNotFound([value])
         return invite

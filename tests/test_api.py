@@ -443,6 +443,14 @@ def test_retrieve_unknown_or_malformed_id_is_404(admin_client, bad_id):
     assert response.json()["code"] == "not_found"
 
 
+@pytest.mark.parametrize("spelling", ["{%s}", "urn:uuid:%s"])
+def test_retrieve_and_resend_read_ids_alike(admin_client, pending_invite, spelling):
+    """A spelling the services do not take is not found by any endpoint."""
+    odd = spelling % pending_invite.pk
+    assert admin_client.get(detail(odd)).status_code == 404
+    assert admin_client.post(resend(odd)).status_code == 404
+
+
 def test_retrieve_deleted_invite_is_404(admin_client, deleted_invite):
     assert admin_client.get(detail(deleted_invite)).status_code == 404
 

@@ -276,3 +276,22 @@ def test_refreshing_5000_ids_in_random_order_with_duplicates():
 
 def _bulk_invites(count: int) -> list[Invite]:
     return services.create_invites([f"bulk{i}@example.com" for i in range(count)])
+
+
+def test_check_refreshable_refuses_like_refresh_and_changes_nothing(
+    pending_invite, accepted_invite, deleted_invite, record
+):
+    resent = record(invite_resent)
+    before = snapshot(pending_invite, accepted_invite, deleted_invite)
+    unknown = str(uuid.uuid4())
+
+    with pytest.raises(InviteNotFound) as caught:
+        services.check_refreshable([pending_invite.pk, deleted_invite.pk, "bad", unknown])
+    assert caught.value.ids == [deleted_invite.pk, "bad", unknown]
+    with pytest.raises(InviteAlreadyAccepted) as caught:
+        services.check_refreshable([str(accepted_invite.pk), pending_invite.pk])
+    assert caught.value.ids == [str(accepted_invite.pk)]
+    assert services.check_refreshable([str(pending_invite.pk)] * 2) == [pending_invite.pk]
+
+    assert snapshot(pending_invite, accepted_invite, deleted_invite) == before
+    assert resent.calls == []

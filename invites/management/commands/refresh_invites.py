@@ -10,7 +10,6 @@ from uuid import UUID
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 from django.db import DatabaseError
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -141,45 +140,20 @@ def _positive_int(value: str) -> int:
 
 def _select(ids: list[str], *, expired: bool, expiring_within: timedelta | None) -> list[UUID]:
     """The ids to refresh: the given ones (checked), then the expired/expiring ones."""
-    selected: dict[UUID, None] = dict.fromkeys(_check_ids(ids))
+    try:
+        selected: dict[UUID, None] = dict.fromkeys(services.check_refreshable(ids))
+    except (InviteNotFound, InviteAlreadyAccepted) as error:
+        raise CommandError(error.message) from error
     if expired or expiring_within is not None:
-        now = timezone.now()
-        condition = Q()
+        queryset = Invite.objects.none()
         if expired:
-            condition |= Q(expires_at__lte=now)
+            queryset |= Invite.objects.expired()
         if expiring_within is not None:
-            condition |= Q(expires_at__gt=now, expires_at__lte=now + expiring_within)
-        queryset = (
-            Invite.objects.filter(accepted=False)
-            .filter(condition)
-            .order_by("expires_at", "pk")
-            .values_list("pk", flat=True)
-        )
-        selected.update(dict.fromkeys(queryset.iterator(chunk_size=bulk.CHUNK_SIZE)))
+            deadline = timezone.now() + expiring_within
+            queryset |= Invite.objects.pending().filter(expires_at__lte=deadline)
+        pks = queryset.order_by("expires_at", "pk").values_list("pk", flat=True)
+        selected.update(dict.fromkeys(pks.iterator(chunk_size=bulk.CHUNK_SIZE)))
     return list(selected)
-
-
-def _check_ids(ids: list[str]) -> list[UUID]:
-    """Parse the given ids; raise `CommandError` naming any unknown, deleted or accepted one."""
-    parsed: dict[str, UUID | None] = {}
-    for value in ids:
-        try:
-            parsed[value] = UUID(value)
-        except ValueError:
-            parsed[value] = None
-    uuids = list(dict.fromkeys(uuid for uuid in parsed.values() if uuid is not None))
-    found = dict(
-        _in_chunks(
-            uuids, lambda chunk: Invite.objects.filter(pk__in=chunk).values_list("pk", "accepted")
-        )
-    )
-    missing = [value for value, uuid in parsed.items() if uuid is None or uuid not in found]
-    if missing:
-        raise CommandError(InviteNotFound(missing).message)
-    accepted = [value for value, uuid in parsed.items() if found[uuid]]
-    if accepted:
-        raise CommandError(InviteAlreadyAccepted(accepted).message)
-    return uuids
 
 
 def _in_chunks(uuids: Sequence[UUID], query: Any) -> list[Any]:
