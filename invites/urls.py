@@ -1,12 +1,12 @@
 """All URLs of the app; a project mounts them with `path("", include("invites.urls"))`.
 
-- `api/`: the REST API (`invites.api_urls`)
-- `invites/`: the invitee's HTML pages (`invites.page_urls`)
+- `api/`: the REST API (`invites.api.urls`)
+- `invites/`: the invitee's HTML pages (`invites.web.urls`)
 """
 
 from django.urls import include, path
 
 urlpatterns = [
-    path("api/", include("invites.api_urls")),
-    path("invites/", include("invites.page_urls")),
+    path("api/", include("invites.api.urls")),
+    path("invites/", include("invites.web.urls")),
 ]

@@ -13,8 +13,8 @@ from django.test import Client, RequestFactory
 
 from invites import services
 from invites.models import Invite
-from invites.pages import DONE_COOKIE, TOKEN_COOKIE
-from invites.throttling import accept_allowed
+from invites.ratelimit import accept_allowed
+from invites.web.views import DONE_COOKIE, TOKEN_COOKIE
 from tests.helpers import PASSWORD, expire, snapshot
 
 pytestmark = pytest.mark.django_db

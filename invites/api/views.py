@@ -24,8 +24,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from invites import openapi, services
-from invites.api_errors import (
+from invites import services
+from invites.api import openapi
+from invites.api.errors import (
     EmailRejected,
     ErrorTable,
     InviteBadRequest,
@@ -34,6 +35,23 @@ from invites.api_errors import (
     InviteNotFoundError,
     PasswordRejected,
 )
+from invites.api.filters import (
+    InviteFilter,
+    InviteOrderingFilter,
+    InvitePagination,
+    InviteSearchFilter,
+)
+from invites.api.parsers import InvitesJSONParser
+from invites.api.permissions import InviteModelPermissions
+from invites.api.serializers import (
+    AcceptInputSerializer,
+    AcceptOutputSerializer,
+    InviteCreateInputSerializer,
+    InviteOutputSerializer,
+    InviteRefreshInputSerializer,
+    ValidationErrorSerializer,
+)
+from invites.api.throttling import AcceptRateThrottle
 from invites.exceptions import (
     InvalidInviteToken,
     InviteAlreadyAccepted,
@@ -42,24 +60,7 @@ from invites.exceptions import (
     InviteNotFound,
     UserAlreadyExists,
 )
-from invites.filters import (
-    InviteFilter,
-    InviteOrderingFilter,
-    InvitePagination,
-    InviteSearchFilter,
-)
 from invites.models import Invite
-from invites.parsers import InvitesJSONParser
-from invites.permissions import InviteModelPermissions
-from invites.serializers import (
-    AcceptInputSerializer,
-    AcceptOutputSerializer,
-    InviteCreateInputSerializer,
-    InviteOutputSerializer,
-    InviteRefreshInputSerializer,
-    ValidationErrorSerializer,
-)
-from invites.throttling import AcceptRateThrottle
 
 # --- the invite viewset ----------------------------------------------------------------
 

@@ -6,8 +6,8 @@ from django.urls import URLPattern, URLResolver, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from invites.openapi import InviteDocsView
-from invites.views import AcceptInviteView, InviteViewSet
+from invites.api.openapi import InviteDocsView
+from invites.api.views import AcceptInviteView, InviteViewSet
 
 app_name = "invites_api"
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer
 from drf_spectacular.views import SpectacularSwaggerView
 
-from invites.serializers import ErrorSerializer, ValidationErrorSerializer
+from invites.api.serializers import ErrorSerializer, ValidationErrorSerializer
 
 
 def error(description: str) -> OpenApiResponse:

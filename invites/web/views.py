@@ -11,7 +11,7 @@ limit.
 
 Every response is sent with `Cache-Control: no-store` and `Referrer-Policy:
 no-referrer`, except that the page holding the form says `same-origin` (see
-`AcceptInviteView.show_form`): its URL has no token, and browsers send `Origin: null`
+`AcceptPageView.show_form`): its URL has no token, and browsers send `Origin: null`
 with a POST from a `no-referrer` page, which Django's CSRF check refuses.
 """
 
@@ -44,9 +44,9 @@ from invites.exceptions import (
     InviteExpired,
     UserAlreadyExists,
 )
-from invites.forms import AcceptInviteForm
-from invites.throttling import accept_allowed
+from invites.ratelimit import accept_allowed
 from invites.tokens import MAX_TOKEN_LENGTH
+from invites.web.forms import AcceptInviteForm
 
 TOKEN_COOKIE = "invites_accept_token"  # noqa: S105  (a cookie name)
 TOKEN_SALT = "invites.pages.accept-token"  # noqa: S105  (a signing salt)
@@ -153,7 +153,7 @@ def throttled_page(request: HttpRequest, wait: float | None) -> HttpResponse:
 
 
 @method_decorator(page_headers, name="dispatch")
-class AcceptInviteView(View):
+class AcceptPageView(View):
     """`/invites/accept/`: check the link on GET, accept the invite on POST."""
 
     template_name = "invites/accept_form.html"

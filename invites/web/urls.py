@@ -2,10 +2,10 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from invites import pages
+from invites.web import views
 
 app_name = "invites"
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("accept/", pages.AcceptInviteView.as_view(), name="accept"),
-    path("accept/done/", pages.accept_done, name="accept_done"),
+    path("accept/", views.AcceptPageView.as_view(), name="accept"),
+    path("accept/done/", views.accept_done, name="accept_done"),
 ]

@@ -1,0 +1,23 @@
+"""The accept endpoint's throttle: the rate limit it shares with the HTML accept page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.throttling import BaseThrottle
+
+from invites.ratelimit import accept_allowed
+
+
+class AcceptRateThrottle(BaseThrottle):
+    """`INVITES["ACCEPT_RATE"]` per client address (see `invites.ratelimit`)."""
+
+    def __init__(self) -> None:
+        self.wait_seconds: float | None = None
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        allowed, self.wait_seconds = accept_allowed(request)
+        return allowed
+
+    def wait(self) -> float | None:
+        return self.wait_seconds

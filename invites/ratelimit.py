@@ -1,0 +1,57 @@
+"""The accept rate limit: `INVITES["ACCEPT_RATE"]` attempts per client address.
+
+One counter for the REST endpoint and the HTML page together, kept in Django's default
+cache, so every process that shares the cache shares the limit. Plain Django: the page
+does not need Django REST framework for it.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+
+from invites.conf import invites_settings
+
+CACHE_KEY = "throttle_invites_accept_{ident}"
+PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """`"10/minute"` as (10, 60): how many attempts in how many seconds."""
+    count, period = rate.split("/")
+    return int(count), PERIODS[period.strip()[0]]
+
+
+def client_address(request: HttpRequest) -> str:
+    """The caller's address: `REMOTE_ADDR`, or `X-Forwarded-For` behind known proxies.
+
+    `X-Forwarded-For` is trusted only when `REST_FRAMEWORK["NUM_PROXIES"]` says how many
+    proxies stand in front; otherwise any client could pick a fresh address per request.
+    """
+    remote_addr = str(request.META.get("REMOTE_ADDR", ""))
+    num_proxies = getattr(settings, "REST_FRAMEWORK", {}).get("NUM_PROXIES")
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
+    if not num_proxies or not forwarded:
+        return remote_addr
+    addresses = str(forwarded).split(",")
+    return addresses[-min(int(num_proxies), len(addresses))].strip()
+
+
+def accept_allowed(request: HttpRequest | Any) -> tuple[bool, float | None]:
+    """Count one accept attempt from this client; return (allowed, seconds to wait).
+
+    A sliding window: the times of the attempts within the last period are kept, newest
+    first, and an attempt is refused (and not counted) while the period is full.
+    """
+    count, period = parse_rate(invites_settings.ACCEPT_RATE)
+    key = CACHE_KEY.format(ident=client_address(request))
+    now = time.time()
+    history: list[float] = [t for t in cache.get(key, []) if t > now - period]
+    if len(history) >= count:
+        return False, period - (now - history[-1])
+    cache.set(key, [now, *history], period)
+    return True, None

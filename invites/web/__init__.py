@@ -1,0 +1,1 @@
+"""The invitee's HTML pages: the accept form behind the emailed link."""

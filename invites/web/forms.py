@@ -1,0 +1,64 @@
+"""The invitee's accept form: a password and, where the user model has them, names.
+
+It only validates input; `invites.services.accept_invite` does the work.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import SetPasswordMixin
+from django.core.exceptions import FieldDoesNotExist
+from django.utils.translation import gettext_lazy as _
+
+from invites.models import Invite
+
+# Name fields the accept form offers, when the user model has them.
+NAME_FIELDS = ("first_name", "last_name")
+
+
+class AcceptInviteForm(SetPasswordMixin, forms.Form):
+    """The invitee's form: a password typed twice and, where the user model has them, names.
+
+    There is deliberately no email field: the user gets the invite's email on record.
+    """
+
+    password1, password2 = SetPasswordMixin.create_password_fields(
+        label1=_("Password"), label2=_("Password (again)")
+    )
+
+    def __init__(self, *args: Any, invite: Invite, **kwargs: Any) -> None:
+        self.invite = invite
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        User = get_user_model()
+        names: dict[str, forms.Field] = {}
+        for name in NAME_FIELDS:
+            try:
+                model_field = User._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            field = model_field.formfield()  # type: ignore[union-attr]
+            if field is not None:
+                field.widget.attrs.setdefault(
+                    "autocomplete", "given-name" if name == "first_name" else "family-name"
+                )
+                names[name] = field
+        # Names first, so the password validators can compare against them.
+        self.fields = {**names, **self.fields}
+
+    def user_fields(self) -> dict[str, Any]:
+        """The cleaned name fields, as keyword arguments of `accept_invite`."""
+        return {name: self.cleaned_data[name] for name in NAME_FIELDS if name in self.fields}
+
+    def clean(self) -> dict[str, Any]:
+        self.validate_passwords()
+        User = get_user_model()
+        # An unsaved user like the one `accept_invite` creates, so that the similarity
+        # validator compares the password with the invite's email and the names.
+        user = User(**{k: v for k, v in self.cleaned_data.items() if k in NAME_FIELDS})
+        setattr(user, User.get_email_field_name(), self.invite.email)
+        self.validate_password_for_user(user)
+        return self.cleaned_data
