@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean messages compilemessages
 
 # PostgreSQL for `make bench` (skipped, with a note, when it does not answer).
 BENCH_PG_URL ?= postgres://invites:invites@127.0.0.1:5432/invites
@@ -41,6 +41,20 @@ bench: $(VENV)/.installed
 	else \
 		echo "PostgreSQL at BENCH_PG_URL=$(BENCH_PG_URL) does not answer: PostgreSQL run skipped."; \
 	fi
+
+# Translation catalogs of the app, in invites/locale/. `make messages` refreshes the .po
+# files from the sources, keeping existing translations; a new language is added with
+# `make messages LOCALES=it`. Run `make compilemessages` after translating.
+# Run from inside invites/ without settings (and -P: not with invites/ on the module
+# path), so the catalogs hold the app's strings only.
+LOCALES ?= $(notdir $(wildcard invites/locale/*))
+DJANGO_ADMIN := cd invites && env -u DJANGO_SETTINGS_MODULE ../$(PY) -P -m django
+
+messages: $(VENV)/.installed
+	$(DJANGO_ADMIN) makemessages $(foreach locale,$(LOCALES),-l $(locale)) --no-obsolete --add-location file
+
+compilemessages: $(VENV)/.installed
+	$(DJANGO_ADMIN) compilemessages
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

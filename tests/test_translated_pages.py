@@ -1,0 +1,303 @@
+"""What people see in German, French and Spanish: no English string of the app is left.
+
+Each page, email and admin message is rendered in the language, then searched for
+every English phrase of the app's catalog that the language translates differently
+(`tests.catalogs.english_phrases`), and for a few translations that must be there.
+"""
+
+# French texts use the typographic apostrophe (U+2019), as the catalog does.
+# ruff: noqa: RUF001
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.test import Client
+from django.utils import translation
+
+from invites import services
+from invites.emails import build_invite_message
+from invites.models import Invite
+from tests.catalogs import LANGUAGES, english_phrases
+from tests.helpers import PASSWORD
+
+pytestmark = pytest.mark.django_db
+User = get_user_model()
+
+ACCEPT = "/invites/accept/"
+CHANGELIST = "/admin/invites/invite/"
+
+# A few translations that must show up, written out so that a broken catalog (or one
+# that is not loaded) cannot pass by accident.
+KNOWN = {
+    "form": {
+        "de": "Nehmen Sie Ihre Einladung an",
+        "fr": "Acceptez votre invitation",
+        "es": "Acepte su invitación",
+    },
+    "missing": {
+        "de": "Es wurde kein Einladungslink geöffnet",
+        "fr": "Aucun lien d’invitation n’a été ouvert",
+        "es": "No se ha abierto ningún enlace de invitación",
+    },
+    "invalid_token": {
+        "de": "Dieser Einladungslink ist nicht gültig",
+        "fr": "Ce lien d’invitation n’est pas valide",
+        "es": "Este enlace de invitación no es válido",
+    },
+    "expired": {
+        "de": "Diese Einladung ist abgelaufen",
+        "fr": "Cette invitation a expiré",
+        "es": "Esta invitación ha caducado",
+    },
+    "already_accepted": {
+        "de": "Diese Einladung wurde bereits verwendet",
+        "fr": "Cette invitation a déjà été utilisée",
+        "es": "Esta invitación ya se ha utilizado",
+    },
+    "user_exists": {
+        "de": "Ein Konto mit dieser E-Mail-Adresse existiert bereits",
+        "fr": "Un compte avec cette adresse e-mail existe déjà",
+        "es": "Ya existe una cuenta con este correo electrónico",
+    },
+    "throttled": {
+        "de": "Zu viele Versuche",
+        "fr": "Trop de tentatives",
+        "es": "Demasiados intentos",
+    },
+    "done": {
+        "de": "Ihr Konto ist bereit",
+        "fr": "Votre compte est prêt",
+        "es": "Su cuenta está lista",
+    },
+    "created": {
+        "de": "Sie wurden eingeladen",
+        "fr": "Vous avez reçu une invitation",
+        "es": "Ha recibido una invitación",
+    },
+    "resent": {
+        "de": "Ihr Einladungslink wurde erneuert",
+        "fr": "Votre lien d’invitation a été renouvelé",
+        "es": "Su enlace de invitación ha sido renovado",
+    },
+    "refreshed": {
+        "de": "1 Einladung hat ein neues Token erhalten und wurde erneut gesendet.",
+        "fr": "1 invitation a reçu un nouveau jeton et a été renvoyée.",
+        "es": "1 invitación recibió un nuevo token y se reenvió.",
+    },
+    "bad_selection": {
+        "de": "Die Auswahl enthält eine ID, die zu keiner Einladung gehört. "
+        "Laden Sie die Liste neu.",
+        "fr": "La sélection contient un identifiant qui n’appartient à aucune invitation. "
+        "Rechargez la liste.",
+        "es": "La selección contiene un identificador que no corresponde a ninguna invitación. "
+        "Vuelva a cargar la lista.",
+    },
+    "skipped": {
+        "de": "1 Einladung wurde übersprungen, weil sie bereits angenommen wurde.",
+        "fr": "1 invitation a été ignorée car elle a déjà été acceptée.",
+        "es": "Se omitió 1 invitación porque ya había sido aceptada.",
+    },
+}
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttle() -> Iterator[None]:
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(params=LANGUAGES)
+def language(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def browser(language: str) -> Client:
+    """A client whose browser asks for `language` (the demo's LocaleMiddleware picks it)."""
+    return Client(headers={"accept-language": language})
+
+
+def text_of(content: str | bytes) -> str:
+    """Rendered output as a reader sees it: entities decoded, whitespace collapsed."""
+    if isinstance(content, bytes):
+        content = content.decode()
+    return " ".join(html.unescape(content).split())
+
+
+def assert_translated(content: str | bytes, language: str, *known: str) -> None:
+    text = text_of(content)
+    english = sorted(phrase for phrase in english_phrases(language) if phrase in text)
+    assert not english, f"English left in the {language} output: {english}"
+    for phrase in known:
+        assert phrase in text
+
+
+def open_link(client: Client, token: str) -> None:
+    assert client.get(ACCEPT, {"token": token}).status_code == 302
+
+
+def test_the_english_phrases_are_found_in_english(client, pending_invite):
+    """The check itself: the same page in English holds the phrases it looks for."""
+    open_link(client, pending_invite.token)
+    text = text_of(client.get(ACCEPT).content)
+    found = [phrase for phrase in english_phrases("de") if phrase in text]
+    assert "Your account uses the email address the invite was sent to" in found
+
+
+# --- the accept page -----------------------------------------------------------------
+
+
+def test_accept_form(browser, language, pending_invite):
+    open_link(browser, pending_invite.token)
+    response = browser.get(ACCEPT)
+
+    assert response.status_code == 200
+    assert f'<html lang="{language}"' in response.content.decode()
+    assert_translated(response.content, language, KNOWN["form"][language])
+
+
+def test_accept_form_with_errors(browser, language, pending_invite):
+    open_link(browser, pending_invite.token)
+    response = browser.post(ACCEPT, {"password1": "x", "password2": "y"})
+
+    assert response.status_code == 200
+    assert 'class="errorlist' in response.content.decode()
+    assert_translated(response.content, language, KNOWN["form"][language])
+
+
+def test_missing_link(browser, language):
+    response = browser.get(ACCEPT)
+
+    assert response.status_code == 400
+    assert_translated(response.content, language, KNOWN["missing"][language])
+
+
+def test_invalid_link(browser, language):
+    open_link(browser, "not-a-token")
+    response = browser.get(ACCEPT)
+
+    assert response.status_code == 400
+    assert_translated(response.content, language, KNOWN["invalid_token"][language])
+
+
+def test_expired_link(browser, language, expired_invite):
+    open_link(browser, expired_invite.token)
+    response = browser.get(ACCEPT)
+
+    assert response.status_code == 400
+    assert_translated(response.content, language, KNOWN["expired"][language])
+
+
+def test_already_accepted_link(browser, language, make_invite):
+    invite = make_invite("used@example.com")
+    services.accept_invite(invite.token, password=PASSWORD)
+    open_link(browser, invite.token)
+    response = browser.get(ACCEPT)
+
+    assert response.status_code == 400
+    assert_translated(response.content, language, KNOWN["already_accepted"][language])
+
+
+def test_user_exists(browser, language, pending_invite):
+    User.objects.create_user(username="early", email=pending_invite.email)
+    open_link(browser, pending_invite.token)
+    response = browser.get(ACCEPT)
+
+    assert response.status_code == 409
+    assert_translated(response.content, language, KNOWN["user_exists"][language])
+
+
+@pytest.mark.parametrize("attempts", [1, 2])
+def test_throttled(browser, language, settings, pending_invite, attempts):
+    settings.INVITES = {"ACCEPT_RATE": f"{attempts}/hour"}
+    for number in range(attempts):
+        open_link(browser, f"guess-{number}")
+    response = browser.get(ACCEPT, {"token": pending_invite.token})
+
+    assert response.status_code == 429
+    assert_translated(response.content, language, KNOWN["throttled"][language])
+
+
+def test_done_page(browser, language, pending_invite):
+    open_link(browser, pending_invite.token)
+    data = {"first_name": "Ada", "last_name": "Lovelace"}
+    response = browser.post(ACCEPT, {**data, "password1": PASSWORD, "password2": PASSWORD})
+    assert response.status_code == 302
+    response = browser.get(response["Location"])
+
+    assert response.status_code == 200
+    assert_translated(response.content, language, KNOWN["done"][language])
+
+
+# --- the invite emails ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["created", "resent"])
+def test_invite_email(language, pending_invite, kind):
+    with translation.override(language):
+        message = build_invite_message(pending_invite, pending_invite.token, kind=kind)
+    [(html_body, mimetype)] = message.alternatives
+
+    assert mimetype == "text/html"
+    assert message.subject == KNOWN[kind][language]
+    assert f'<html lang="{language}">' in html_body
+    assert_translated(message.subject, language)
+    for body in (message.body, html_body):
+        assert_translated(body, language)
+        assert pending_invite.token in body
+
+
+# --- the admin's bulk action ---------------------------------------------------------
+
+
+def test_admin_bulk_action_messages(browser, language, admin_user, pending_invite, make_invite):
+    used = make_invite("used@example.com")
+    services.accept_invite(used.token, password=PASSWORD)
+    browser.force_login(admin_user)
+    data = {"action": "refresh_tokens", "_selected_action": [str(pending_invite.pk), str(used.pk)]}
+
+    response = browser.post(CHANGELIST, data, follow=True)
+
+    assert response.status_code == 200
+    shown = [str(message) for message in response.context["messages"]]
+    assert shown == [KNOWN["refreshed"][language], KNOWN["skipped"][language]]
+    assert_translated(response.content, language)
+    assert Invite.objects.get(pk=pending_invite.pk).token_hash != pending_invite.token_hash
+
+
+def test_admin_refusal_message(browser, language, admin_user, pending_invite):
+    browser.force_login(admin_user)
+    data = {"action": "refresh_tokens", "_selected_action": ["not-an-id"]}
+
+    response = browser.post(CHANGELIST, data, follow=True)
+
+    shown = [str(message) for message in response.context["messages"]]
+    assert shown == [KNOWN["bad_selection"][language]]
+    assert_translated(response.content, language)
+
+
+# --- the API's error messages ----------------------------------------------------------
+
+
+API_INVALID_TOKEN = {
+    "de": "Dieser Einladungslink ist ungültig.",
+    "fr": "Ce lien d’invitation n’est pas valide.",
+    "es": "Este enlace de invitación no es válido.",
+}
+
+
+def test_api_error_detail(browser, language):
+    response = browser.post(
+        "/api/invites/accept/",
+        {"token": "not-a-token", "password": PASSWORD},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": API_INVALID_TOKEN[language], "code": "invalid_token"}
