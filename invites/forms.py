@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from invites import services
@@ -30,7 +31,7 @@ class MetadataField(forms.JSONField):
     """A JSON object or nothing. No metadata is an empty box, not the JSON text `null`."""
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("label", _("metadata"))
+        kwargs.setdefault("label", capfirst(_("metadata")))
         kwargs.setdefault("required", False)
         kwargs.setdefault("validators", [validate_metadata])
         kwargs.setdefault("widget", forms.Textarea(attrs={"class": "vLargeTextField", "rows": 3}))

@@ -360,8 +360,10 @@ def test_readme_screenshots(page, site_url, make_invite):
     services.accept_invite(accepted.token, password=PASSWORD)
     expire(make_invite("donald@example.com"))
 
+    page.set_viewport_size({"width": 1600, "height": 800})  # every column of the list
     admin_login(page, site_url)
     page.goto(f"{site_url}/admin/invites/invite/")
+    page.locator("#toggle-nav-sidebar").click()  # the app list would squeeze the table
     for email in ("edsger@example.com", "donald@example.com", "barbara@example.com"):
         invite_row(page, email).locator("input.action-select").check()
     page.locator("select[name=action]").select_option("refresh_tokens")
@@ -374,6 +376,13 @@ def test_readme_screenshots(page, site_url, make_invite):
     page.get_by_role("button", name="Save", exact=True).click()
     page.locator("ul.messagelist").wait_for()
     page.screenshot(path=str(DOCS / "admin-add.png"))
+
+    stale = make_invite("grace.h@example.com", metadata={"team": "compilers"})
+    expire(stale)
+    page.goto(f"{site_url}/admin/invites/invite/{stale.pk}/change/")
+    page.get_by_role("button", name="Resend").click()
+    page.locator("ul.messagelist").wait_for()
+    page.screenshot(path=str(DOCS / "admin-resend.png"), full_page=True)
 
     invitee = page.context.browser.new_context(
         viewport={"width": 420, "height": 860}, locale="en-US", device_scale_factor=1
