@@ -1,26 +1,31 @@
 """The Django admin for invites: every change goes through `invites.services`.
 
-- Adding calls `create_invites` (its refusals are shown on the form) and shows the new
-  accept link once.
-- The action "Refresh tokens and resend" calls `refresh_invite_tokens`.
+- Adding (the add form, `add_form`) is checked by `check_creatable` and done by
+  `create_invites` in `save_model`; the new accept link is shown once.
+- The "Resend" button of an invite's page and the action "Refresh tokens and resend"
+  call `refresh_invite_tokens`; the button shows the new link once.
 - Deleting, from an invite's page or with the bulk action, calls `delete_invites`,
   which soft-deletes.
 - Changing an invite edits only its metadata; token, expiry and state change only
   through the services.
+
+Only documented `ModelAdmin` hooks are overridden, so the admin keeps working as
+Django's internals move.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.admin.options import IS_POPUP_VAR
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.forms import ModelForm
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -30,11 +35,15 @@ from invites.conf import invites_settings
 from invites.exceptions import (
     InviteAlreadyAccepted,
     InviteAlreadyExists,
+    InviteError,
     InviteNotFound,
     UserAlreadyExists,
 )
 from invites.forms import InviteAddForm, InviteChangeForm
 from invites.models import Invite, InviteStatus
+
+# The name of the change page's "Resend" submit button (see submit_line.html).
+RESEND = "_resend"
 
 READONLY_FIELDS = (
     "email",
@@ -43,7 +52,7 @@ READONLY_FIELDS = (
     "accepted",
     "accepted_at",
     "invited_by",
-    "token_hash",
+    "sent_at",
     "created_at",
     "updated_at",
 )
@@ -65,21 +74,63 @@ class StatusListFilter(admin.SimpleListFilter):
         return queryset
 
 
+class SentListFilter(admin.SimpleListFilter):
+    """Whether the email with the invite's current link has gone out."""
+
+    title = _("sent")
+    parameter_name = "sent"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> Sequence[tuple[str, Any]]:
+        return [("yes", _("Sent")), ("no", _("Not sent yet"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Invite]) -> QuerySet[Invite]:
+        value = self.value()
+        if value in ("yes", "no"):
+            return queryset.filter(sent_at__isnull=value == "no")
+        return queryset
+
+
+class AddRefused(Exception):
+    """`create_invites` refused an invite that the add form had just found creatable."""
+
+    def __init__(self, error: InviteError | ValidationError) -> None:
+        super().__init__(error)
+        self.error = error
+
+
 @admin.register(Invite)
 class InviteAdmin(admin.ModelAdmin):
-    list_display = ["email", "status", "expires_at", "created_at"]
-    list_filter = [StatusListFilter]
+    list_display = [
+        "email",
+        "status",
+        "expires_at",
+        "created_at",
+        "invited_by",
+        "accepted_at",
+        "sent_at",
+    ]
+    list_filter = [StatusListFilter, SentListFilter]
+    list_select_related = ["invited_by"]
     search_fields = ["email"]
     date_hierarchy = "created_at"
     actions = ["refresh_tokens"]
     form = InviteChangeForm
+    add_form = InviteAddForm
     fieldsets = [
         (None, {"fields": ["email", "status", "expires_at", "metadata"]}),
         (
             _("History"),
-            {"fields": ["invited_by", "created_at", "updated_at", "accepted", "accepted_at"]},
+            {
+                "fields": [
+                    "invited_by",
+                    "created_at",
+                    "updated_at",
+                    "sent_at",
+                    "accepted",
+                    "accepted_at",
+                ]
+            },
         ),
-        (_("Token"), {"fields": ["token_hash"]}),
     ]
     add_fieldsets = [(None, {"fields": ["email", "metadata"]})]
     readonly_fields = READONLY_FIELDS
@@ -146,17 +197,24 @@ class InviteAdmin(admin.ModelAdmin):
                 messages.WARNING,
             )
 
-    def response_action(self, request: HttpRequest, queryset: QuerySet[Invite]) -> Any:
-        # Django filters by the posted ids as they are; a malformed UUID would be a 500.
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        # Django filters by the posted ids as they are, and a malformed UUID there is a
+        # ValidationError (a 500) on Django 5.2 and 6.1 alike: refuse it before any action.
         selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
-        if not all(services.parse_invite_id(value) for value in selected):
+        if (
+            request.method == "POST"
+            and self.has_view_or_change_permission(request)
+            and not all(services.parse_invite_id(value) for value in selected)
+        ):
             self.message_user(
                 request,
                 _("The selection holds an id that is not an invite's. Reload the list."),
                 messages.ERROR,
             )
-            return None
-        return super().response_action(request, queryset)
+            return HttpResponseRedirect(request.get_full_path())
+        return super().changelist_view(request, extra_context)
 
     # --- delete: soft, through the service ----------------------------------------------
 
@@ -166,83 +224,113 @@ class InviteAdmin(admin.ModelAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Invite]) -> None:
         soft_delete(list(queryset.values_list("pk", flat=True)))
 
-    # --- change: metadata only ----------------------------------------------------------
+    # --- add (like UserAdmin: add_form, add_fieldsets) and change -----------------------
 
     def get_fieldsets(self, request: HttpRequest, obj: Invite | None = None) -> Any:
         return self.add_fieldsets if obj is None else super().get_fieldsets(request, obj)
+
+    def get_form(
+        self, request: HttpRequest, obj: Invite | None = None, change: bool = False, **kwargs: Any
+    ) -> type[ModelForm[Invite]]:
+        if obj is None:
+            kwargs["form"] = self.add_form
+        return super().get_form(request, obj, change=change, **kwargs)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Invite | None = None) -> Any:
         return () if obj is None else super().get_readonly_fields(request, obj)
 
     def save_model(self, request: HttpRequest, obj: Invite, form: Any, change: bool) -> None:
-        # Write only the metadata: a full save would write back the token digest and
-        # expiry read when the form opened, undoing a refresh that committed meanwhile
-        # and reviving its revoked token.
-        if not change:
-            raise PermissionDenied  # adding goes through `add_view`, never here
-        obj.save(update_fields=["metadata", "updated_at"])
+        if change:
+            # Write only the metadata: a full save would write back the token digest and
+            # expiry read when the form opened, undoing a refresh that committed meanwhile
+            # and reviving its revoked token.
+            obj.save(update_fields=["metadata", "updated_at"])
+            return
+        user = request.user if request.user.is_authenticated else None
+        try:
+            [invite] = services.create_invites([form.entry()], invited_by=user)
+        except (InviteAlreadyExists, UserAlreadyExists, ValidationError) as error:
+            raise AddRefused(error) from error
+        # The admin goes on with `obj` (history, messages, redirect): make it the new row.
+        for field in Invite._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(invite, field.attname))
+        obj.token = invite.token
+        obj._state.adding = False
+        obj._state.db = invite._state.db
 
-    # --- add: through `create_invites` --------------------------------------------------
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        return self.show_refusals(super().add_view, request, form_url, extra_context)
 
-    def changeform_view(
+    def change_view(
         self,
         request: HttpRequest,
-        object_id: str | None = None,
+        object_id: str,
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
-        if object_id is None or (request.method == "POST" and "_saveasnew" in request.POST):
-            return self.add_invite_view(request, form_url, extra_context)
-        return super().changeform_view(request, object_id, form_url, extra_context)
+        # "Save as new" posts to the change page and adds through `save_model` too.
+        return self.show_refusals(super().change_view, request, object_id, form_url, extra_context)
 
-    def add_invite_view(
-        self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
+    def show_refusals(
+        self, view: Callable[..., HttpResponse], request: HttpRequest, *args: Any
     ) -> HttpResponse:
-        """The add page: validate, call `create_invites`, show its refusals on the form."""
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        if request.method == "POST":
-            form = InviteAddForm(request.POST)
-            if form.is_valid():
-                try:
-                    user = request.user if request.user.is_authenticated else None
-                    [invite] = services.create_invites([form.entry()], invited_by=user)
-                except ValidationError as error:
-                    form.add_error("email", error)
-                except (InviteAlreadyExists, UserAlreadyExists) as error:
-                    form.add_error("email", error.message)
-                else:
-                    self.log_addition(request, invite, [{"added": {}}])
-                    response = self.response_add(request, invite)
-                    self.message_user(request, accept_link_message(invite), messages.INFO)
-                    return response
-        else:
-            form = InviteAddForm(initial=self.get_changeform_initial_data(request))
-
-        # The admin's helpers only read a form's fields and errors; a plain Form does.
-        admin_form = helpers.AdminForm(
-            form,  # type: ignore[arg-type]
-            list(self.get_fieldsets(request)),
-            {},
-            (),
-            model_admin=self,
+        """Run an add or change view; when `create_invites` refuses what the form let
+        through (an invite or user with that email appeared in between), run it again,
+        and the form now shows the refusal as its own error."""
+        for _attempt in range(2):
+            try:
+                return view(request, *args)
+            except AddRefused as refused:
+                error = refused.error
+        self.message_user(
+            request,
+            _("Nothing was added: %(reason)s") % {"reason": refusal_text(error)},
+            messages.ERROR,
         )
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Add %s") % self.opts.verbose_name,
-            "subtitle": None,
-            "adminform": admin_form,
-            "object_id": None,
-            "original": None,
-            "is_popup": IS_POPUP_VAR in request.POST or IS_POPUP_VAR in request.GET,
-            "to_field": None,
-            "media": self.media + admin_form.media,
-            "inline_admin_formsets": [],
-            "errors": helpers.AdminErrorList(form, []),  # type: ignore[arg-type]
-            "preserved_filters": self.get_preserved_filters(request),
-            **(extra_context or {}),
-        }
-        return self.render_change_form(request, context, add=True, form_url=form_url)
+        return HttpResponseRedirect(request.get_full_path())
+
+    def response_add(
+        self, request: HttpRequest, obj: Invite, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        response = super().response_add(request, obj, post_url_continue)
+        self.message_user(request, accept_link_message(obj), messages.INFO)
+        return response
+
+    # --- the "Resend" button of an invite's page ----------------------------------------
+
+    def response_change(self, request: HttpRequest, obj: Invite) -> HttpResponse:
+        if RESEND not in request.POST:
+            return super().response_change(request, obj)
+        try:
+            [invite] = services.refresh_invite_tokens([obj.pk])
+        except InviteNotFound:
+            self.message_user(
+                request, _("Not resent: this invite has been deleted."), messages.ERROR
+            )
+            return HttpResponseRedirect(
+                reverse("admin:invites_invite_changelist", current_app=self.admin_site.name)
+            )
+        except InviteAlreadyAccepted:
+            self.message_user(
+                request, _("Not resent: this invite has been accepted already."), messages.ERROR
+            )
+        else:
+            self.message_user(
+                request,
+                _("The invite to %(email)s was given a new token and resent.")
+                % {"email": invite.email},
+                messages.SUCCESS,
+            )
+            self.message_user(request, accept_link_message(invite), messages.INFO)
+        return HttpResponseRedirect(request.get_full_path())
+
+
+def refusal_text(error: InviteError | ValidationError) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return error.message
 
 
 def accept_link_message(invite: Invite) -> str:

@@ -113,8 +113,9 @@ def live_acceptance(ids: Sequence[UUID], *, using: str = "default") -> dict[UUID
     return found
 
 
-# Columns a refresh writes; everything else it reads back unchanged.
-REFRESHED_FIELDS = ("token_nonce", "token_hash", "expires_at", "updated_at")
+# Columns a refresh writes; everything else it reads back unchanged. `sent_at` goes
+# back to NULL: the new link has not been emailed yet.
+REFRESHED_FIELDS = ("token_nonce", "token_hash", "expires_at", "updated_at", "sent_at")
 
 
 def refresh_tokens(
@@ -180,6 +181,7 @@ def refresh_tokens(
                 invite.token_hash = token.digest
                 invite.expires_at = expires_at
                 invite.updated_at = now
+                invite.sent_at = None
                 found[invite.pk] = invite
     return found
 
@@ -205,7 +207,8 @@ def _refresh_sql(fields: Sequence[Field[Any, Any]], using: str) -> str:
         )
     return (
         f"UPDATE {table} SET {col('token_nonce')} = v.nonce, {col('token_hash')} = v.digest, "
-        f"{col('expires_at')} = %s, {col('updated_at')} = %s FROM {source} "
+        f"{col('expires_at')} = %s, {col('updated_at')} = %s, {col('sent_at')} = NULL "
+        f"FROM {source} "
         f"WHERE {table}.{col('id')} = v.id AND {table}.{col('deleted_at')} IS NULL "
         f"AND NOT {table}.{col('accepted')} RETURNING {returning}"
     )
@@ -256,6 +259,7 @@ def _refresh_tokens_orm(
         invite.token_hash = by_id[pk].digest
         invite.expires_at = expires_at
         invite.updated_at = now
+        invite.sent_at = None
     Invite.all_objects.using(using).bulk_update(
         list(found.values()), list(REFRESHED_FIELDS), batch_size=500
     )

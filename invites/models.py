@@ -90,6 +90,9 @@ class Invite(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
+    # When the email carrying the current link went to the email backend; every refresh
+    # mints a new link and so clears it.
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True, editable=False)
 
     # Not a field: the raw token, set only on instances returned by a service that
     # minted one (create, refresh). Anywhere else the attribute does not exist.

@@ -223,15 +223,9 @@ def create_invites(
     invite exists for an email or an email appears twice, then `UserAlreadyExists`.
     Each returned invite carries `invite.token`; `invite_created` goes out after commit.
     """
-    if isinstance(entries, (str, bytes, Mapping)):
-        entries = [entries]
-    parsed = [_parse_entry(entry) for entry in entries]
+    parsed, keys = _creatable(entries)
     if not parsed:
         return []
-
-    keys = [email_key(email) for email, _metadata in parsed]
-    _check_no_invites(parsed, keys)
-    _check_no_users(parsed, keys)
 
     now = timezone.now()
     expires_at = now + invites_settings.VALID_DURATION
@@ -265,6 +259,30 @@ def create_invites(
         _check_no_invites(parsed, keys)
         raise
     return invites
+
+
+def check_creatable(entries: Iterable[str | Mapping[str, Any]]) -> None:
+    """Check entries as `create_invites` would, changing nothing.
+
+    Raises the same `ValidationError`, `InviteAlreadyExists`, then `UserAlreadyExists`.
+    For forms that show these refusals before anything is written; `create_invites`
+    checks again, since an invite or user may appear in between.
+    """
+    _creatable(entries)
+
+
+def _creatable(
+    entries: Iterable[str | Mapping[str, Any]],
+) -> tuple[list[tuple[str, dict[str, Any] | None]], list[str]]:
+    """The parsed entries and their email keys, once every refusal has been checked."""
+    if isinstance(entries, (str, bytes, Mapping)):
+        entries = [entries]
+    parsed = [_parse_entry(entry) for entry in entries]
+    keys = [email_key(email) for email, _metadata in parsed]
+    if parsed:
+        _check_no_invites(parsed, keys)
+        _check_no_users(parsed, keys)
+    return parsed, keys
 
 
 def _parse_entry(entry: Any) -> tuple[str, dict[str, Any] | None]:

@@ -11,6 +11,9 @@ when the task backend can run a task later (`supports_defer`, e.g. django-tasks-
 the task queues itself again with a growing delay, up to `MAX_ATTEMPTS`; otherwise,
 and after the last attempt, the failure is logged and the invite waits for the next
 `refresh_invites` run.
+
+Once the email is handed to the email backend, the invite's `sent_at` is set, unless
+a refresh replaced the link meanwhile.
 """
 
 from __future__ import annotations
@@ -76,8 +79,22 @@ def deliver_invite_email(invite_id: str, token_hash: str, kind: EmailKind, attem
         send_invite_email(invite, token, kind=kind)
     except DELIVERY_ERRORS as error:
         return _handle_delivery_error(invite_id, token_hash, kind, attempt, error)
+    _mark_sent(invite)
     logger.debug("Invite email for %s sent (%s, attempt %d).", invite_id, kind, attempt)
     return Outcome.SENT
+
+
+def _mark_sent(invite: Invite) -> None:
+    """Record that the email with the invite's current link went to the email backend.
+
+    Keyed on the digest the email's token was built from: when a refresh committed
+    while the email was going out, the row holds a newer link that was not sent, and
+    it must stay unmarked.
+    """
+    now = timezone.now()
+    Invite.all_objects.filter(pk=invite.pk, token_hash=invite.token_hash).update(
+        sent_at=now, updated_at=now
+    )
 
 
 def _skipped(invite_id: str, reason: str) -> str:

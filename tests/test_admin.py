@@ -4,26 +4,29 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.contrib import admin
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage.cookie import CookieStorage
-from django.db import connection
+from django.db import connection, connections
 from django.test import Client, RequestFactory
 from django.utils import timezone
 
 from invites import services
-from invites.admin import InviteAdmin
+from invites.admin import AddRefused, InviteAdmin
+from invites.exceptions import InvalidInviteToken, InviteAlreadyExists
 from invites.models import Invite
 from invites.signals import invite_created, invite_deleted, invite_resent
 from invites.tokens import hash_token
-from tests.helpers import PASSWORD, snapshot
+from tests.helpers import PASSWORD, requires_postgresql, snapshot
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -98,8 +101,60 @@ def test_list_shows_email_status_expiry_created(
     text = response.content.decode()
     for label in ("Pending", "Expired", "Accepted"):
         assert f'<td class="field-status">{label}</td>' in text
-    for column in ("column-email", "column-status", "column-expires_at", "column-created_at"):
-        assert column in text
+    columns = re.findall(r'<th scope="col" class="[^"]*column-(\w+)', text)
+    assert columns == [
+        "email",
+        "status",
+        "expires_at",
+        "created_at",
+        "invited_by",
+        "accepted_at",
+        "sent_at",
+    ]
+
+
+def test_list_shows_who_invited_and_when_accepted_and_sent(admin_client, admin_user, make_invite):
+    invited = services.create_invites(["ada@example.com"], invited_by=admin_user)[0]
+    accepted = make_invite("grace@example.com")
+    services.accept_invite(accepted.token, password=PASSWORD)
+    sent_at = timezone.now() - timedelta(hours=2)
+    Invite.objects.filter(pk=invited.pk).update(sent_at=sent_at)
+
+    response = admin_client.get(CHANGELIST)
+
+    rows = {row.email: row for row in response.context["cl"].result_list}
+    assert rows["ada@example.com"].invited_by == admin_user
+    assert rows["ada@example.com"].sent_at == sent_at
+    assert rows["grace@example.com"].accepted_at is not None
+    text = response.content.decode()
+    assert '<td class="field-invited_by nowrap">admin</td>' in text
+    assert text.count('<td class="field-sent_at nowrap">-</td>') == 1  # grace's: not sent
+    assert text.count('<td class="field-accepted_at nowrap">-</td>') == 1  # ada's
+
+
+@pytest.mark.parametrize(
+    "sent, expected",
+    [
+        ("no", {"unsent@example.com"}),
+        ("yes", {"sent@example.com"}),
+        ("bogus", {"unsent@example.com", "sent@example.com"}),
+    ],
+)
+def test_filter_by_sent(admin_client, make_invite, sent, expected):
+    make_invite("unsent@example.com")
+    sent_invite = make_invite("sent@example.com")
+    Invite.objects.filter(pk=sent_invite.pk).update(sent_at=timezone.now())
+
+    response = admin_client.get(CHANGELIST, {"sent": sent})
+
+    assert response.status_code == 200
+    assert {row.email for row in response.context["cl"].result_list} == expected
+
+
+def test_sent_filter_is_offered(admin_client, pending_invite):
+    text = admin_client.get(CHANGELIST).content.decode()
+    assert "By sent" in text
+    assert 'href="?sent=no"' in text and "Not sent yet" in text
 
 
 @pytest.mark.parametrize(
@@ -293,6 +348,27 @@ def test_a_malformed_selection_is_an_error_message(admin_client, pending_invite,
     assert snapshot(pending_invite) == before
 
 
+def test_a_malformed_selection_changes_nothing_even_alone(admin_client, pending_invite, record):
+    resent = record(invite_resent)
+    before = snapshot(pending_invite)
+
+    response = admin_client.post(
+        CHANGELIST,
+        {"action": "refresh_tokens", "_selected_action": ["not-a-uuid"], "index": "0"},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == CHANGELIST
+    assert snapshot(pending_invite) == before
+    assert resent.calls == []
+
+
+def test_a_malformed_selection_without_permission_is_still_refused(staff_client, pending_invite):
+    nobody = staff_client()
+    response = nobody.post(CHANGELIST, {"action": "refresh_tokens", "_selected_action": ["x"]})
+    assert response.status_code == 403
+
+
 # --- delete: soft -------------------------------------------------------------------
 
 
@@ -362,6 +438,9 @@ def test_add_page_renders(admin_client):
     assert response.status_code == 200
     text = response.content.decode()
     assert 'name="email"' in text and 'name="metadata"' in text
+    [metadata] = re.findall(r'<textarea name="metadata"[^>]*>(.*?)</textarea>', text, re.S)
+    assert metadata.strip() == ""
+    assert "Resend" not in text
     assert "token" not in re.sub(r"csrfmiddlewaretoken", "", text).lower().split("<main")[1]
 
 
@@ -431,6 +510,101 @@ def test_add_shows_an_existing_user_on_the_form(admin_client):
     assert not Invite.all_objects.exists()
 
 
+def test_add_without_metadata_stores_none(admin_client):
+    response = admin_client.post(ADD, {"email": "plain@example.com", "metadata": ""})
+
+    assert response.status_code == 302
+    assert Invite.objects.get().metadata is None
+
+
+def test_an_invalid_add_keeps_what_was_typed(admin_client):
+    response = admin_client.post(ADD, {"email": "nope", "metadata": '{"team": "x"}'})
+
+    text = response.content.decode()
+    assert re.search(r'<textarea name="metadata"[^>]*>\s*\{&quot;team&quot;: &quot;x&quot;\}', text)
+    assert 'value="nope"' in text
+
+
+def in_other_connection(action: Callable[[], object]) -> Callable[[], None]:
+    """`action` run and committed on a connection of its own: another admin, for real."""
+
+    def run() -> None:
+        def work() -> None:
+            try:
+                action()
+            finally:
+                connections.close_all()
+
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(work).result(timeout=10)
+
+    return run
+
+
+# The form's check has just found no such invite nor user; then someone else commits one.
+FORM_CHECKED_USERS = r'LOWER\("auth_user"\."email"\)'
+
+
+@requires_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_add_race_lost_to_another_admin_is_shown_on_the_form(admin_client):
+    other_admin_adds = in_other_connection(lambda: services.create_invites(["race@example.com"]))
+
+    with after_first_query(FORM_CHECKED_USERS, other_admin_adds):
+        response = admin_client.post(ADD, {"email": "race@example.com"})
+
+    assert response.status_code == 200
+    assert "An invite already exists for: race@example.com." in response.content.decode()
+    assert Invite.all_objects.count() == 1
+    assert not LogEntry.objects.exists()
+
+
+@requires_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_add_race_lost_to_a_new_user_is_shown_on_the_form(admin_client):
+    someone_signs_up = in_other_connection(
+        lambda: User.objects.create_user(username="racer", email="racer@example.com")
+    )
+
+    with after_first_query(FORM_CHECKED_USERS, someone_signs_up):
+        response = admin_client.post(ADD, {"email": "racer@example.com"})
+
+    assert response.status_code == 200
+    assert "A user already exists with the email: racer@example.com." in (response.content.decode())
+    assert not Invite.all_objects.exists()
+
+
+def test_an_add_refused_by_the_service_is_rolled_back_and_tried_again(admin_client):
+    # On one connection the competing invite is part of the add's own transaction:
+    # the refusal rolls both back, and the second attempt finds the email free.
+    def same_transaction_adds() -> None:
+        services.create_invites(["again@example.com"])
+
+    with after_first_query(FORM_CHECKED_USERS, same_transaction_adds):
+        response = admin_client.post(ADD, {"email": "again@example.com"})
+
+    assert response.status_code == 302
+    invite = Invite.all_objects.get()
+    assert LogEntry.objects.get().object_id == str(invite.pk)
+
+
+def test_a_refusal_on_every_attempt_is_a_message_not_an_error(admin_user):
+    model_admin, request = admin_request(admin_user)
+    attempts = []
+
+    def always_refused(request):
+        attempts.append(request)
+        raise AddRefused(InviteAlreadyExists(["loop@example.com"]))
+
+    response = model_admin.show_refusals(always_refused, request)
+
+    assert len(attempts) == 2
+    assert response.status_code == 302
+    assert [str(m) for m in get_messages(request)] == [
+        "Nothing was added: An invite already exists for: loop@example.com."
+    ]
+
+
 def test_add_needs_add_permission(staff_client):
     viewer = staff_client("view_invite", "change_invite")
     assert viewer.get(ADD).status_code == 403
@@ -441,14 +615,15 @@ def test_add_needs_add_permission(staff_client):
 # --- change: metadata only -----------------------------------------------------------
 
 
-def test_change_page_shows_digest_but_never_the_nonce(admin_client, pending_invite):
+def test_change_page_shows_no_token_material(admin_client, pending_invite):
     stored = Invite.objects.get(pk=pending_invite.pk)
 
     response = admin_client.get(change_url(pending_invite))
 
     text = response.content.decode()
     assert response.status_code == 200
-    assert stored.token_hash in text
+    assert stored.token_hash not in text
+    assert "digest" not in text.lower()
     assert stored.token_nonce not in text
     assert pending_invite.token not in text
     assert 'name="metadata"' in text
@@ -512,3 +687,121 @@ def test_save_as_new_does_not_create_a_broken_invite(admin_client, pending_invit
     assert response.status_code == 200
     assert "This field is required." in response.content.decode()
     assert Invite.all_objects.count() == 1
+
+
+def test_change_page_shows_empty_metadata_as_an_empty_box(admin_client, pending_invite):
+    text = admin_client.get(change_url(pending_invite)).content.decode()
+    [metadata] = re.findall(r'<textarea name="metadata"[^>]*>(.*?)</textarea>', text, re.S)
+    assert metadata.strip() == ""
+
+
+def test_change_page_shows_sent_at(admin_client, pending_invite):
+    Invite.objects.filter(pk=pending_invite.pk).update(sent_at=timezone.now())
+    text = admin_client.get(change_url(pending_invite)).content.decode()
+    assert "Sent at:" in text
+
+
+# --- the "Resend" button ------------------------------------------------------------
+
+
+RESEND_BUTTON = 'name="_resend"'
+
+
+@pytest.mark.parametrize("fixture", ["pending_invite", "expired_invite"])
+def test_resend_button_on_a_pending_or_expired_invite(admin_client, request, fixture):
+    invite = request.getfixturevalue(fixture)
+    text = admin_client.get(change_url(invite)).content.decode()
+    assert RESEND_BUTTON in text
+    assert 'value="Resend"' in text
+
+
+def test_no_resend_button_on_an_accepted_invite(admin_client, accepted_invite):
+    assert RESEND_BUTTON not in admin_client.get(change_url(accepted_invite)).content.decode()
+
+
+def test_no_resend_button_without_change_permission(staff_client, pending_invite):
+    viewer = staff_client("view_invite")
+    page = viewer.get(change_url(pending_invite))
+    assert page.status_code == 200
+    assert RESEND_BUTTON not in page.content.decode()
+
+    before = snapshot(pending_invite)
+    response = viewer.post(change_url(pending_invite), {"metadata": "", "_resend": "Resend"})
+    assert response.status_code == 403
+    assert snapshot(pending_invite) == before
+
+
+def test_resend_gives_a_new_link_and_shows_it_once(
+    admin_client,
+    expired_invite,
+    record,
+    immediate_tasks,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
+    resent = record(invite_resent)
+    Invite.objects.filter(pk=expired_invite.pk).update(sent_at=timezone.now())
+    url = change_url(expired_invite)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(url, {"metadata": "", "_resend": "Resend"})
+
+    assert response.status_code == 302
+    assert response["Location"] == url
+    page = admin_client.get(url)
+    shown = messages_of(page)
+    assert shown[0] == "The invite to expired@example.com was given a new token and resent."
+    [token] = re.findall(r"https://invites\.example\.com/invites/accept/\?token=([\w-]+)", shown[1])
+    assert "shown only this once" in shown[1]
+    assert messages_of(admin_client.get(url)) == []  # once
+    stored = Invite.objects.get(pk=expired_invite.pk)
+    assert stored.status == "pending"
+    assert stored.token_hash == hash_token(token)
+    assert [call["token"] for call in resent.calls] == [token]
+    [email] = mailoutbox  # the renewed link went out, and the invite says so
+    assert token in email.body
+    assert stored.sent_at is not None
+    with pytest.raises(InvalidInviteToken):
+        services.accept_invite(expired_invite.token, password=PASSWORD)
+    assert services.accept_invite(token, password=PASSWORD).email == "expired@example.com"
+
+
+def test_resend_of_an_invite_accepted_meanwhile_is_refused(admin_client, pending_invite, record):
+    resent = record(invite_resent)
+    services.accept_invite(pending_invite.token, password=PASSWORD)  # after the page opened
+    stored = Invite.objects.get(pk=pending_invite.pk)
+    before = (stored.token_hash, stored.expires_at, stored.accepted_at)
+
+    response = admin_client.post(
+        change_url(pending_invite), {"metadata": "", "_resend": "Resend"}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert messages_of(response) == ["Not resent: this invite has been accepted already."]
+    after = Invite.objects.get(pk=pending_invite.pk)
+    assert (after.token_hash, after.expires_at, after.accepted_at) == before
+    assert resent.calls == []
+
+
+def test_resend_of_an_invite_deleted_meanwhile_is_refused(admin_user, pending_invite, record):
+    resent = record(invite_resent)
+    model_admin, request = admin_request(admin_user)
+    obj = Invite.objects.get(pk=pending_invite.pk)  # the page loaded it; then it was deleted
+    services.delete_invites([pending_invite.pk])
+    request.POST = request.POST.copy()
+    request.POST["_resend"] = "Resend"
+
+    response = model_admin.response_change(request, obj)
+
+    assert response.status_code == 302
+    assert response["Location"] == CHANGELIST
+    assert [str(m) for m in get_messages(request)] == ["Not resent: this invite has been deleted."]
+    assert resent.calls == []
+
+
+def test_resend_also_saves_the_metadata_typed(admin_client, pending_invite):
+    admin_client.post(change_url(pending_invite), {"metadata": '{"a": 1}', "_resend": "Resend"})
+
+    stored = Invite.objects.get(pk=pending_invite.pk)
+    assert stored.metadata == {"a": 1}
+    assert stored.token_hash != hash_token(pending_invite.token)

@@ -6,12 +6,15 @@ import json
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -37,6 +40,7 @@ INVITE_KEYS = {
     "created_at",
     "updated_at",
     "deleted_at",
+    "sent_at",
     "status",
 }
 SIGNALS = (invite_created, invite_resent, invite_accepted, invite_deleted)
@@ -431,6 +435,16 @@ def test_retrieve_returns_the_invite_with_a_null_token(admin_client, expired_inv
     assert body["id"] == str(expired_invite.pk)
     assert body["token"] is None
     assert body["status"] == "expired"
+    assert body["sent_at"] is None
+
+
+def test_retrieve_shows_when_the_current_link_was_sent(admin_client, pending_invite):
+    sent_at = timezone.now() - timedelta(minutes=3)
+    Invite.objects.filter(pk=pending_invite.pk).update(sent_at=sent_at)
+
+    body = admin_client.get(detail(pending_invite)).json()
+
+    assert parse_datetime(body["sent_at"]) == sent_at
 
 
 BAD_IDS = [str(uuid.uuid4()), "not-a-uuid", "1234", "%20", "a.b", "zz" * 40]

@@ -158,6 +158,122 @@ def test_admin_refreshes_selected_invites(page, site_url, make_invite):
     assert Invite.objects.get(pk=accepted.pk).expires_at == accepted_expiry
 
 
+def accept_link_in(messages: Any) -> str:
+    """The accept link an admin message shows (once)."""
+    [link] = re.findall(r"\S+/invites/accept/\?token=[\w-]+", messages.inner_text())
+    return str(link)
+
+
+def test_admin_list_columns_and_the_sent_filter(page, site_url, make_invite):
+    unsent = make_invite("waiting@example.com")
+    sent = make_invite("delivered@example.com")
+    # Whether the email went out depends on the task backend; set both states here.
+    Invite.objects.filter(pk=unsent.pk).update(sent_at=None)
+    Invite.objects.filter(pk=sent.pk).update(sent_at=timezone.now())
+
+    admin_login(page, site_url)
+    page.goto(f"{site_url}/admin/invites/invite/")
+    headers = page.locator("#result_list thead th").all_text_contents()  # CSS upper-cases
+    assert [h.strip() for h in headers[1:]] == [
+        "Email",
+        "Status",
+        "Expires at",
+        "Created at",
+        "Invited by",
+        "Accepted at",
+        "Sent at",
+    ]
+
+    page.locator("#changelist-filter").get_by_role("link", name="Not sent yet").click()
+    page.wait_for_url(re.compile(r"\?sent=no$"))
+    assert invite_row(page, "waiting@example.com").count() == 1
+    assert invite_row(page, "delivered@example.com").count() == 0
+
+
+def test_admin_adds_an_invite_and_sees_its_link_once(page, site_url):
+    admin_login(page, site_url)
+    page.goto(f"{site_url}/admin/invites/invite/add/")
+    metadata = page.get_by_label("Metadata")
+    assert metadata.input_value() == ""  # an empty box, not the text "null"
+    page.get_by_label("Email").fill("katherine@example.com")
+    metadata.fill('{"team": "orbits"}')
+    page.get_by_role("button", name="Save", exact=True).click()
+
+    page.wait_for_url(f"{site_url}/admin/invites/invite/")
+    messages = page.locator("ul.messagelist")
+    messages.get_by_text("was added successfully").wait_for()
+    link = accept_link_in(messages)
+    invite = Invite.objects.get(email="katherine@example.com")
+    assert invite.metadata == {"team": "orbits"}
+    assert invite.invited_by == User.objects.get(username="boss")
+    assert invite_row(page, "katherine@example.com").locator(
+        "td.field-invited_by"
+    ).inner_text() == ("boss")
+    page.reload()
+    assert "token=" not in page.locator("body").inner_text()  # shown only once
+
+    # The same email again: the service's refusal is on the form.
+    page.goto(f"{site_url}/admin/invites/invite/add/")
+    page.get_by_label("Email").fill("KATHERINE@example.com")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_text("An invite already exists for: KATHERINE@example.com.").wait_for()
+    assert Invite.objects.count() == 1
+
+    page.goto(link)
+    page.get_by_role("heading", name="Accept your invitation").wait_for()
+
+
+def test_admin_resends_an_expired_invite_from_its_page(page, site_url, make_invite):
+    invite = make_invite("late@example.com")
+    expire(invite)
+    old_link = invites_settings.accept_url(invite.token)
+
+    admin_login(page, site_url)
+    page.goto(f"{site_url}/admin/invites/invite/{invite.pk}/change/")
+    assert "digest" not in page.locator("main").inner_text().lower()
+    page.get_by_role("button", name="Resend").click()
+
+    messages = page.locator("ul.messagelist")
+    messages.get_by_text(
+        "The invite to late@example.com was given a new token and resent."
+    ).wait_for()
+    link = accept_link_in(messages)
+    assert link != old_link
+    assert Invite.objects.get(pk=invite.pk).status == "pending"
+    page.goto(link)
+    page.get_by_role("heading", name="Accept your invitation").wait_for()
+    page.goto(old_link)
+    page.get_by_role("heading", name="This invite link is not valid").wait_for()
+
+
+def test_no_resend_button_on_an_accepted_invite(page, site_url, make_invite):
+    invite = make_invite("done@example.com")
+    services.accept_invite(invite.token, password=PASSWORD)
+
+    admin_login(page, site_url)
+    page.goto(f"{site_url}/admin/invites/invite/{invite.pk}/change/")
+    page.get_by_role("button", name="Save", exact=True).wait_for()
+    assert page.get_by_role("button", name="Resend").count() == 0
+
+
+def test_admin_action_with_a_tampered_selection_changes_nothing(page, site_url, make_invite):
+    invite = make_invite("kept@example.com")
+    before = Invite.objects.get(pk=invite.pk).token_hash
+
+    admin_login(page, site_url)
+    page.goto(f"{site_url}/admin/invites/invite/")
+    checkbox = invite_row(page, "kept@example.com").locator("input.action-select")
+    checkbox.check()
+    checkbox.evaluate("box => { box.value = 'not-a-uuid'; }")
+    page.locator("select[name=action]").select_option("refresh_tokens")
+    page.get_by_role("button", name=ACTION_BUTTON).click()
+
+    page.locator("ul.messagelist").get_by_text(
+        "The selection holds an id that is not an invite's. Reload the list."
+    ).wait_for()
+    assert Invite.objects.get(pk=invite.pk).token_hash == before
+
+
 # --- the invitee ----------------------------------------------------------------------
 
 
@@ -244,8 +360,10 @@ def test_readme_screenshots(page, site_url, make_invite):
     services.accept_invite(accepted.token, password=PASSWORD)
     expire(make_invite("donald@example.com"))
 
+    page.set_viewport_size({"width": 1600, "height": 800})  # every column of the list
     admin_login(page, site_url)
     page.goto(f"{site_url}/admin/invites/invite/")
+    page.locator("#toggle-nav-sidebar").click()  # the app list would squeeze the table
     for email in ("edsger@example.com", "donald@example.com", "barbara@example.com"):
         invite_row(page, email).locator("input.action-select").check()
     page.locator("select[name=action]").select_option("refresh_tokens")
@@ -258,6 +376,13 @@ def test_readme_screenshots(page, site_url, make_invite):
     page.get_by_role("button", name="Save", exact=True).click()
     page.locator("ul.messagelist").wait_for()
     page.screenshot(path=str(DOCS / "admin-add.png"))
+
+    stale = make_invite("grace.h@example.com", metadata={"team": "compilers"})
+    expire(stale)
+    page.goto(f"{site_url}/admin/invites/invite/{stale.pk}/change/")
+    page.get_by_role("button", name="Resend").click()
+    page.locator("ul.messagelist").wait_for()
+    page.screenshot(path=str(DOCS / "admin-resend.png"), full_page=True)
 
     invitee = page.context.browser.new_context(
         viewport={"width": 420, "height": 860}, locale="en-US", device_scale_factor=1

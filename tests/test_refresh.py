@@ -39,6 +39,16 @@ def test_refresh_changes_token_and_expiry(pending_invite):
     assert stored.email == before.email
 
 
+def test_refresh_clears_sent_at(pending_invite, expired_invite):
+    # The new link has not been emailed yet, whichever path wrote it.
+    Invite.objects.update(sent_at=timezone.now())
+
+    refreshed = services.refresh_invite_tokens([pending_invite.pk, expired_invite.pk])
+
+    assert [invite.sent_at for invite in refreshed] == [None, None]
+    assert list(Invite.objects.values_list("sent_at", flat=True)) == [None, None]
+
+
 def test_refresh_stores_the_digest_of_the_returned_token(pending_invite):
     [refreshed] = services.refresh_invite_tokens([str(pending_invite.pk)])
 

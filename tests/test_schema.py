@@ -73,9 +73,16 @@ def test_schema_invite_never_exposes_secrets(schema):
         "created_at",
         "updated_at",
         "deleted_at",
+        "sent_at",
         "status",
     }
     assert invite["properties"]["token"]["nullable"] is True
+    sent_at = invite["properties"]["sent_at"]
+    assert (sent_at["format"], sent_at["nullable"], sent_at["readOnly"]) == (
+        "date-time",
+        True,
+        True,
+    )
 
 
 def test_schema_marks_accept_public_and_the_rest_authenticated(schema):

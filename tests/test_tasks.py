@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.core.mail.backends import locmem
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
@@ -79,6 +80,62 @@ def test_resent_email_carries_the_new_link_and_the_old_one_is_dead(
     with pytest.raises(InvalidInviteToken):
         services.accept_invite(token_in(first), password=PASSWORD)
     assert services.accept_invite(token_in(second), password=PASSWORD).email == invite.email
+
+
+# --- sent_at: when the current link went out ------------------------------------------
+
+
+class RefreshingEmailBackend(locmem.EmailBackend):
+    """Refreshes each recipient's invite while its email goes out: that link is superseded."""
+
+    def send_messages(self, email_messages):
+        sent = super().send_messages(email_messages)
+        for message in email_messages:
+            for address in message.to:
+                services.refresh_invite_tokens([Invite.objects.get(email=address).pk])
+        return sent
+
+
+def test_sending_the_current_link_sets_sent_at(make_invite, dummy_tasks, mailoutbox):
+    invite = make_invite()
+    assert Invite.objects.get(pk=invite.pk).sent_at is None
+    before = timezone.now()
+
+    deliver_invite_email.call(str(invite.pk), hash_token(invite.token), "created")
+
+    [message] = mailoutbox
+    assert token_in(message) == invite.token
+    stored = Invite.objects.get(pk=invite.pk)
+    assert before <= stored.sent_at <= timezone.now()
+    assert stored.token_hash == hash_token(invite.token)
+
+
+def test_a_superseded_send_does_not_mark_the_new_link_sent(
+    settings, make_invite, dummy_tasks, mailoutbox
+):
+    settings.EMAIL_BACKEND = f"{__name__}.RefreshingEmailBackend"
+    invite = make_invite()
+
+    outcome = deliver_invite_email.call(str(invite.pk), hash_token(invite.token), "created")
+
+    assert outcome == Outcome.SENT
+    [message] = mailoutbox
+    assert token_in(message) == invite.token
+    stored = Invite.objects.get(pk=invite.pk)
+    assert stored.token_hash != hash_token(invite.token)  # refreshed while sending
+    assert stored.sent_at is None
+
+
+def test_a_failed_or_stale_send_leaves_sent_at_unset(pending_invite, smtp_down):
+    stale = hash_token(pending_invite.token)
+    [refreshed] = services.refresh_invite_tokens([pending_invite.pk])
+
+    assert deliver_invite_email.call(str(pending_invite.pk), stale, "created") == (
+        Outcome.SKIPPED_STALE
+    )
+    current = hash_token(refreshed.token)
+    assert deliver_invite_email.call(str(pending_invite.pk), current, "resent") == Outcome.FAILED
+    assert Invite.objects.get(pk=pending_invite.pk).sent_at is None
 
 
 # --- nothing but the newest link -----------------------------------------------------

@@ -52,6 +52,7 @@ class InviteOutputSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "deleted_at",
+            "sent_at",
             "status",
         ]
         read_only_fields = fields
