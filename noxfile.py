@@ -112,6 +112,7 @@ def _built_wheel(session: nox.Session) -> Path:
         outdir = ROOT / ".nox" / "_dist"
         for old in outdir.glob("*.whl"):
             old.unlink()
+        # With nox's own interpreter: `make matrix` runs nox from .venv, which has `build`.
         session.run(
             sys.executable, "-m", "build", "--wheel", "--outdir", str(outdir), ".", external=True
         )

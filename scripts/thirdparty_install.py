@@ -25,6 +25,7 @@ import sys
 import tempfile
 import textwrap
 import time
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -266,6 +267,21 @@ def make_project(python: Path, directory: Path) -> Path:
     return directory
 
 
+def check_wheel_holds_the_app_only(wheel: Path) -> None:
+    """The wheel is the `invites` package and its metadata: no demo, no tests, no demo data."""
+    names = zipfile.ZipFile(wheel).namelist()
+    strays = [
+        name
+        for name in names
+        if not name.startswith(("invites/", "django_invites-"))
+        or "seed_demo" in name
+        or "/tests/" in name
+    ]
+    if strays:
+        raise SystemExit(f"the wheel holds more than the app: {strays}")
+    log(f"{wheel.name}: {len(names)} files, the app only")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--django", required=True, help="Django series, e.g. 5.2, 6.0, 6.1")
@@ -278,6 +294,7 @@ def main() -> None:
         workdir = args.workdir or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
         wheel = (args.wheel or build_wheel(workdir / "dist")).resolve()
+        check_wheel_holds_the_app_only(wheel)
         log(f"fresh venv with {args.python}, Django {args.django}.x and {wheel.name}[db]")
         run(args.python, "-m", "venv", workdir / "venv")
         python = workdir / "venv" / "bin" / "python"
