@@ -7,34 +7,44 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench clean messages compilemessages
+.PHONY: run test lint matrix bench clean messages compilemessages docs
 
 # PostgreSQL for `make bench` (skipped, with a note, when it does not answer).
 BENCH_PG_URL ?= postgres://invites:invites@127.0.0.1:5432/invites
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# `make run` installs the runtime set only; `make test`/`lint`/`bench` add the dev tools.
+$(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade pip
+	$(PY) -m pip install -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt requirements-test.txt
 	$(PY) -m pip install -r requirements-dev.txt
 	touch $@
 
 # Development server with demo data on SQLite (DEBUG on, so no SECRET_KEY needed).
-run: $(VENV)/.installed
+run: $(VENV)/.runtime
 	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --noinput
 	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo
 	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver $(HOST):$(PORT)
 
 # The whole test suite; DATABASE_URL picks the database (default: SQLite).
-test: $(VENV)/.installed
+test: $(VENV)/.dev
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: $(VENV)/.installed
+# The version matrix (noxfile.py): the suite on each supported Django and Python, and the
+# built wheel installed into a brand-new project. `make matrix NOX_ARGS="-s tests"`.
+matrix: $(VENV)/.dev
+	$(PY) -m nox $(NOX_ARGS)
+
+lint: $(VENV)/.dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy invites
 
 # Refresh benchmark: project vs naive loop vs hand-written SQL, on SQLite then PostgreSQL.
-bench: $(VENV)/.installed
+bench: $(VENV)/.dev
 	$(PY) benchmarks/bench_refresh.py $(BENCH_ARGS)
 	@if $(PY) -c "import sys, psycopg; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$(BENCH_PG_URL)" 2>/dev/null; then \
 		DATABASE_URL="$(BENCH_PG_URL)" $(PY) benchmarks/bench_refresh.py $(BENCH_ARGS); \
@@ -50,11 +60,11 @@ bench: $(VENV)/.installed
 LOCALES ?= $(notdir $(wildcard invites/locale/*))
 DJANGO_ADMIN := cd invites && env -u DJANGO_SETTINGS_MODULE ../$(PY) -P -m django
 
-messages: $(VENV)/.installed
+messages: $(VENV)/.dev
 	$(DJANGO_ADMIN) makemessages $(foreach locale,$(LOCALES),-l $(locale)) --no-obsolete --add-location file
 
-compilemessages: $(VENV)/.installed
+compilemessages: $(VENV)/.dev
 	$(DJANGO_ADMIN) compilemessages
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) .nox build dist *.egg-info .pytest_cache .ruff_cache .mypy_cache

@@ -17,7 +17,8 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env")
+# ENV_FILE names another file (the tests point it at none, so a local .env stays out).
+environ.Env.read_env(env.str("ENV_FILE", default=str(BASE_DIR / ".env")))
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -45,6 +46,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "invites",
+    # The demo itself: its `seed_demo` command (demo data stays out of the app's wheel).
+    "inviteproject",
 ]
 
 MIDDLEWARE = [
@@ -138,13 +141,22 @@ if django.VERSION < (6, 0):
     INSTALLED_APPS += ["django_tasks"]
 
 # Absolute address of this site, used for links in emails (never the request's Host).
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# A development default only while DEBUG is on: in production a forgotten SITE_URL must
+# surface (the app's system check), not send links to 127.0.0.1.
+if site_url := env.str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else ""):
+    SITE_URL = site_url
+
+# The accept rate limit counts in the default cache: several processes need a shared one
+# (e.g. CACHE_URL=rediscache://127.0.0.1:6379/1 or dbcache://invites_cache).
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 INVITES = {
     "VALID_DURATION": timedelta(seconds=env.int("INVITE_VALID_DURATION", default=86400)),
-    "ACCEPT_URL": env.str("INVITE_ACCEPT_URL", default="/invites/accept/?token={token}"),
     "ACCEPT_RATE": env.str("INVITE_ACCEPT_RATE", default="10/minute"),
 }
+# Unset, the app links to its own accept page wherever invites.urls is mounted.
+if accept_url := env.str("INVITE_ACCEPT_URL", default=""):
+    INVITES["ACCEPT_URL"] = accept_url
 
 # The invites API sets its own authentication, permission, parser, renderer, filter,
 # pagination and throttle classes, so these project defaults only pick the schema class.

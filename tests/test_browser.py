@@ -277,6 +277,8 @@ def test_admin_action_with_a_tampered_selection_changes_nothing(page, site_url, 
 # --- the invitee ----------------------------------------------------------------------
 
 
+# The whole journey ends on the demo project's sign-in and profile pages.
+@pytest.mark.urls("inviteproject.urls")
 def test_invitee_accepts_and_signs_in(page, site_url, make_invite):
     invite = make_invite("ada@example.com")
     link = invites_settings.accept_url(invite.token)

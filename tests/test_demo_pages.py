@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from invites import services
 from tests.helpers import PASSWORD
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("inviteproject.urls")]
 User = get_user_model()
 
 

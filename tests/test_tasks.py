@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -363,41 +359,3 @@ def test_backoff_grows():
         timedelta(minutes=4),
         timedelta(minutes=16),
     ]
-
-
-# --- the demo project's switch -------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("value", "backend"),
-    [
-        (None, "ImmediateBackend"),
-        ("immediate", "ImmediateBackend"),
-        ("database", "django_tasks_db.DatabaseBackend"),
-    ],
-)
-def test_demo_settings_pick_the_backend_from_the_environment(value, backend):
-    env = {**os.environ, "SECRET_KEY": "x", "DEBUG": "false"}
-    env.pop("TASKS_BACKEND", None)
-    if value is not None:
-        env["TASKS_BACKEND"] = value
-    code = "import inviteproject.settings as s; print(s.TASKS['default']['BACKEND'])"
-    root = Path(__file__).resolve().parent.parent
-    out = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", code], env=env, cwd=root, capture_output=True, text=True, check=True
-    )
-    assert out.stdout.strip().endswith(backend)
-
-
-def test_demo_settings_refuse_an_unknown_backend_name():
-    env = {**os.environ, "SECRET_KEY": "x", "TASKS_BACKEND": "celery"}
-    root = Path(__file__).resolve().parent.parent
-    out = subprocess.run(
-        [sys.executable, "-c", "import inviteproject.settings"],
-        env=env,
-        cwd=root,
-        capture_output=True,
-        text=True,
-    )
-    assert out.returncode != 0
-    assert "TASKS_BACKEND must be one of immediate, database" in out.stderr

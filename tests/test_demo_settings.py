@@ -1,0 +1,120 @@
+"""The demo project's settings, read from the environment, and its `seed_demo` command.
+
+Each case imports the demo's settings in a fresh interpreter with a controlled
+environment; ENV_FILE points at no file, so a developer's `.env` cannot interfere.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_VARIABLES = {
+    "DEBUG",
+    "SECRET_KEY",
+    "SITE_URL",
+    "DATABASE_URL",
+    "CACHE_URL",
+    "EMAIL_URL",
+    "TASKS_BACKEND",
+    "INVITE_VALID_DURATION",
+    "INVITE_ACCEPT_URL",
+    "INVITE_ACCEPT_RATE",
+    "DJANGO_SETTINGS_MODULE",
+}
+
+
+def demo_env(**variables: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in DEMO_VARIABLES}
+    return {**env, "ENV_FILE": str(ROOT / "no-such.env"), "SECRET_KEY": "x", **variables}
+
+
+def demo_setting(expression: str, **variables: str) -> str:
+    """`repr()` of an expression over the demo's settings module `s`."""
+    code = f"import inviteproject.settings as s; print(repr({expression}))"
+    out = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code],
+        env=demo_env(**variables),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return out.stdout.strip()
+
+
+def test_site_url_has_a_development_default_only_while_debug_is_on():
+    assert demo_setting("s.SITE_URL", DEBUG="true") == "'http://127.0.0.1:8000'"
+    assert demo_setting("getattr(s, 'SITE_URL', None)", DEBUG="false") == "None"
+    site = "https://invites.example.org"
+    assert demo_setting("s.SITE_URL", DEBUG="false", SITE_URL=site) == repr(site)
+
+
+def test_accept_url_is_left_to_the_app_unless_set():
+    assert demo_setting("'ACCEPT_URL' in s.INVITES") == "False"
+    url = "https://join.example.org/?token={token}"
+    assert demo_setting("s.INVITES['ACCEPT_URL']", INVITE_ACCEPT_URL=url) == repr(url)
+
+
+def test_cache_comes_from_cache_url():
+    assert demo_setting("s.CACHES['default']['BACKEND']").endswith("LocMemCache'")
+    dummy = demo_setting("s.CACHES['default']['BACKEND']", CACHE_URL="dummycache://")
+    assert dummy.endswith("DummyCache'")
+
+
+@pytest.mark.parametrize(
+    ("value", "backend"),
+    [
+        (None, "ImmediateBackend"),
+        ("immediate", "ImmediateBackend"),
+        ("database", "django_tasks_db.DatabaseBackend"),
+    ],
+)
+def test_tasks_backend_comes_from_the_environment(value, backend):
+    variables = {} if value is None else {"TASKS_BACKEND": value}
+    assert demo_setting("s.TASKS['default']['BACKEND']", **variables).endswith(f"{backend}'")
+
+
+def test_an_unknown_tasks_backend_name_is_refused():
+    out = subprocess.run(
+        [sys.executable, "-c", "import inviteproject.settings"],
+        env=demo_env(TASKS_BACKEND="celery"),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode != 0
+    assert "TASKS_BACKEND must be one of immediate, database" in out.stderr
+
+
+def test_seed_demo_creates_an_admin_and_invites_once(tmp_path):
+    env = demo_env(
+        DEBUG="true",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+        EMAIL_URL="dummymail://",
+        DJANGO_SETTINGS_MODULE="inviteproject.settings",
+    )
+
+    def manage(*args: str) -> str:
+        return subprocess.run(  # noqa: S603
+            [sys.executable, "manage.py", *args],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
+    manage("migrate", "--noinput", "-v", "0")
+    first = manage("seed_demo")
+    again = manage("seed_demo")
+
+    assert "Created superuser 'admin' with password: " in first
+    assert "Created 4 demo invites." in first
+    assert "Superuser 'admin' exists already" in again
+    assert "Demo invites exist already." in again
