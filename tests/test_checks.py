@@ -31,7 +31,7 @@ def test_demo_project_settings_pass():
         ({"VALID_DURATION": -5}, "invites.E002"),
         ({"VALID_DURATION": True}, "invites.E002"),
         ({"ACCEPT_URL": "/accept/"}, "invites.E003"),
-        ({"ACCEPT_URL": None}, "invites.E003"),
+        ({"ACCEPT_URL": 5}, "invites.E003"),
         ({"MAX_BATCH_SIZE": 0}, "invites.E004"),
         ({"MAX_BATCH_SIZE": "1000"}, "invites.E004"),
         ({"SEND_EMAILS": "yes"}, "invites.E005"),
