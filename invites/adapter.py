@@ -79,7 +79,8 @@ class DefaultInviteAdapter:
         check). The default sets each key as a field of the user model and refuses
         (`TypeError`) a key that is not one. After it, the service sets the email from
         the invite again, and a username derived from the email where the model has
-        one and it is still empty. Raise `ValidationError` to refuse the input.
+        one and it is still empty. Raise `ValidationError` to refuse the input; one keyed
+        by field (`ValidationError({"full_name": ...})`) is shown on that field.
         """
         model = type(user)
         for name, value in user_fields.items():

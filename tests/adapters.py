@@ -34,7 +34,7 @@ class FullNameAdapter(DefaultInviteAdapter):
     def populate_user(self, invite: Any, user: Any, user_fields: Mapping[str, Any]) -> None:
         full_name = str(user_fields.get("full_name", "")).strip()
         if " " not in full_name:
-            raise ValidationError("Give your first and last name.", code="full_name")
+            raise ValidationError({"full_name": "Give your first and last name."})
         user.first_name, user.last_name = full_name.split(" ", 1)
         user.username = "member-" + invite.email.split("@")[0]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 
@@ -11,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.test import Client
+from rest_framework.test import APIClient
 
 from invites import services
 from invites.adapter import DefaultInviteAdapter, get_adapter
@@ -134,6 +136,7 @@ def test_adapters_refusal_is_shown_on_the_form(settings, pending_invite):
     )
 
     assert response.status_code == 200
+    assert response.context["form"].errors["full_name"] == ["Give your first and last name."]
     assert "Give your first and last name." in page_text(response)
     assert not User.objects.exists()
 
@@ -212,3 +215,17 @@ def test_subject_names_the_current_site_when_the_sites_app_is_installed(settings
         if admin.site.is_registered(sites.Site):
             admin.site.unregister(sites.Site)
     assert message.subject == "You are invited to join The Crew"
+
+
+def test_api_accept_reports_the_adapters_refusal_as_a_400(settings, pending_invite):
+    use_adapter(settings, FULL_NAME)
+
+    response = APIClient().post(
+        "/api/invites/accept/",
+        data=json.dumps({"token": pending_invite.token, "password": PASSWORD}),
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"full_name": ["Give your first and last name."]}
+    assert not User.objects.exists()

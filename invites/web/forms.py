@@ -66,8 +66,16 @@ class AcceptInviteForm(SetPasswordMixin, forms.Form):
             try:
                 adapter.populate_user(self.invite, user, self.user_fields())
             except ValidationError as error:
-                self.add_error(None, error)
+                self.add_refusal(error)
                 return self.cleaned_data
         setattr(user, type(user).get_email_field_name(), self.invite.email)
         self.validate_password_for_user(user)
         return self.cleaned_data
+
+    def add_refusal(self, error: ValidationError) -> None:
+        """Put an error from the adapter or the service on the form: on its field if any."""
+        if hasattr(error, "error_dict"):
+            for field, errors in error.error_dict.items():
+                self.add_error(field if field in self.fields else None, errors)
+        else:
+            self.add_error(None, error)

@@ -192,7 +192,7 @@ class AcceptPageView(View):
                 token, password=form.cleaned_data["password1"], **form.user_fields()
             )
         except ValidationError as error:
-            add_service_errors(form, error)
+            form.add_refusal(error)
             return self.show_form(request, form)
         except InviteError as error:
             return self.refuse(request, error)
@@ -283,12 +283,3 @@ def accept_done(request: HttpRequest) -> HttpResponse:
         "login_url": login_url(),
     }
     return render(request, "invites/accept_done.html", context)
-
-
-def add_service_errors(form: AcceptInviteForm, error: ValidationError) -> None:
-    """Put what `accept_invite` refused on the form: on a field where one matches."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
