@@ -1,4 +1,10 @@
-"""System checks for `settings.INVITES` (`invites.E001`...), run by `manage.py check`."""
+"""System checks for `settings.INVITES` (`invites.E001`...), run by `manage.py check`.
+
+- E001 INVITES is not a dict; E002-E006, E009, E010 a malformed key; W001 an unknown key.
+- E007 SITE_URL is not an absolute http(s) URL.
+- E008 SITE_URL is missing while emails are on and DEBUG is off; W002 missing otherwise.
+- E011 ACCEPT_URL is None (the app's page) but the URLconf does not route `invites.urls`.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +15,11 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.utils.module_loading import import_string
 
+from invites.adapter import DefaultInviteAdapter
 from invites.conf import DEFAULTS
+from invites.links import accept_page_is_mounted
 
 RATE_RE = re.compile(r"^\s*\d+\s*/\s*(s|sec|second|m|min|minute|h|hour|d|day)\s*$")
 
@@ -47,9 +56,13 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         errors.append(Error("INVITES['VALID_DURATION'] must be positive.", id="invites.E002"))
 
     accept_url = user_settings.get("ACCEPT_URL", DEFAULTS["ACCEPT_URL"])
-    if not isinstance(accept_url, str) or "{token}" not in accept_url:
+    if accept_url is not None and (not isinstance(accept_url, str) or "{token}" not in accept_url):
         errors.append(
-            Error("INVITES['ACCEPT_URL'] must be a string containing '{token}'.", id="invites.E003")
+            Error(
+                "INVITES['ACCEPT_URL'] must be None (the app's accept page) or a string "
+                "containing '{token}'.",
+                id="invites.E003",
+            )
         )
 
     batch = user_settings.get("MAX_BATCH_SIZE", DEFAULTS["MAX_BATCH_SIZE"])
@@ -71,11 +84,69 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
             )
         )
 
-    site_url = getattr(settings, "SITE_URL", None)
-    if site_url is not None and (
-        not isinstance(site_url, str) or urlsplit(site_url).scheme not in ("http", "https")
-    ):
-        errors.append(
-            Error("settings.SITE_URL must be an absolute http(s) URL.", id="invites.E007")
-        )
+    errors.extend(_check_site_url(user_settings))
+    errors.extend(_check_adapter(user_settings))
+
+    site_name = user_settings.get("SITE_NAME", DEFAULTS["SITE_NAME"])
+    if site_name is not None and not isinstance(site_name, str):
+        errors.append(Error("INVITES['SITE_NAME'] must be a string or None.", id="invites.E010"))
     return errors
+
+
+def _check_site_url(user_settings: dict[str, Any]) -> list[CheckMessage]:
+    site_url = getattr(settings, "SITE_URL", None)
+    if site_url:
+        if not isinstance(site_url, str) or urlsplit(site_url).scheme not in ("http", "https"):
+            return [Error("settings.SITE_URL must be an absolute http(s) URL.", id="invites.E007")]
+        return []
+    hint = "Set SITE_URL to the address the site is served at, e.g. 'https://app.example.com'."
+    if user_settings.get("SEND_EMAILS", DEFAULTS["SEND_EMAILS"]) and not settings.DEBUG:
+        return [
+            Error(
+                "settings.SITE_URL is not set, so invite emails cannot carry a link.",
+                hint=hint,
+                id="invites.E008",
+            )
+        ]
+    return [
+        Warning(
+            "settings.SITE_URL is not set: building an accept link (an email, the admin's "
+            "link) raises ImproperlyConfigured.",
+            hint=hint,
+            id="invites.W002",
+        )
+    ]
+
+
+def _check_adapter(user_settings: dict[str, Any]) -> list[CheckMessage]:
+    path = user_settings.get("ADAPTER", DEFAULTS["ADAPTER"])
+    message = "INVITES['ADAPTER'] must be the dotted path of a DefaultInviteAdapter subclass"
+    if not isinstance(path, str):
+        return [Error(f"{message}.", id="invites.E009")]
+    try:
+        adapter_class = import_string(path)
+    except ImportError as error:
+        return [Error(f"{message}; {path!r} cannot be imported: {error}", id="invites.E009")]
+    if not (isinstance(adapter_class, type) and issubclass(adapter_class, DefaultInviteAdapter)):
+        return [Error(f"{message}; {path!r} is not one.", id="invites.E009")]
+    return []
+
+
+@register(Tags.urls)
+def check_accept_page_is_mounted(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """With no `ACCEPT_URL`, the links lead to the app's page, so it must be routed."""
+    user_settings = getattr(settings, "INVITES", None) or {}
+    if not isinstance(user_settings, dict) or user_settings.get("ACCEPT_URL") is not None:
+        # A malformed INVITES is E001's to report; a URL of the project's needs no page.
+        return []
+    if accept_page_is_mounted():
+        return []
+    return [
+        Error(
+            "INVITES['ACCEPT_URL'] is None, but the URLconf does not include invites.urls, "
+            "so accept links lead nowhere.",
+            hint="Add path('', include('invites.urls')) to the URLconf, or set "
+            "INVITES['ACCEPT_URL'] to a URL with '{token}'.",
+            id="invites.E011",
+        )
+    ]

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
 
 DEFAULTS: dict[str, Any] = {
     "VALID_DURATION": timedelta(days=1),
-    "ACCEPT_URL": "/invites/accept/?token={token}",
+    # None: the app's own accept page, wherever the project mounts `invites.urls`.
+    "ACCEPT_URL": None,
     "MAX_BATCH_SIZE": 1000,
     "SEND_EMAILS": True,
     "ACCEPT_RATE": "10/minute",
+    "ADAPTER": "invites.adapter.DefaultInviteAdapter",
+    # None: the name of the current `django.contrib.sites` Site, else SITE_URL's host.
+    "SITE_NAME": None,
 }
 
 
@@ -38,8 +41,9 @@ class InvitesSettings:
         return timedelta(seconds=value)
 
     @property
-    def ACCEPT_URL(self) -> str:
-        return str(self._get("ACCEPT_URL"))
+    def ACCEPT_URL(self) -> str | None:
+        value = self._get("ACCEPT_URL")
+        return None if value is None else str(value)
 
     @property
     def MAX_BATCH_SIZE(self) -> int:
@@ -54,16 +58,25 @@ class InvitesSettings:
         return str(self._get("ACCEPT_RATE"))
 
     @property
-    def SITE_URL(self) -> str:
-        """The project's `SITE_URL`: the origin that accept links are built on."""
-        return str(getattr(settings, "SITE_URL", "") or "http://127.0.0.1:8000")
+    def ADAPTER(self) -> str:
+        return str(self._get("ADAPTER"))
+
+    @property
+    def SITE_NAME(self) -> str | None:
+        value = self._get("SITE_NAME")
+        return None if value is None else str(value)
+
+    @property
+    def SITE_URL(self) -> str | None:
+        """The project's `SITE_URL` (no default): the base of every emailed link."""
+        value = getattr(settings, "SITE_URL", None)
+        return str(value) if value else None
 
     def accept_url(self, token: str) -> str:
-        """The absolute link an invitee follows, built on `SITE_URL`, never on a request."""
-        url = self.ACCEPT_URL.replace("{token}", token)
-        if urlsplit(url).scheme:
-            return url
-        return f"{self.SITE_URL.rstrip('/')}/{url.lstrip('/')}"
+        """The absolute link an invitee follows, as the configured adapter builds it."""
+        from invites.adapter import get_adapter
+
+        return get_adapter().get_accept_url(token)
 
 
 invites_settings = InvitesSettings()

@@ -7,7 +7,8 @@ own template directories):
 - `invites/email/body.txt`: the plain-text body;
 - `invites/email/body.html`: the HTML alternative.
 
-Each gets the context of `invite_email_context`.
+Each gets the context of the adapter's `get_email_context` (see `invites.adapter`),
+and the adapter's `get_email_subject` renders the subject.
 """
 
 from __future__ import annotations
@@ -17,40 +18,29 @@ from typing import Any, Literal
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.utils.timesince import timeuntil
 
-from invites.conf import invites_settings
+from invites.adapter import get_adapter
 from invites.models import Invite
 
 EmailKind = Literal["created", "resent"]
 KINDS: tuple[EmailKind, ...] = ("created", "resent")
 
-SUBJECT_TEMPLATE = "invites/email/subject.txt"
 TEXT_TEMPLATE = "invites/email/body.txt"
 HTML_TEMPLATE = "invites/email/body.html"
 
 
 def invite_email_context(invite: Invite, token: str, *, kind: EmailKind) -> dict[str, Any]:
-    """What the templates see: the invite, its link, its expiry in words, first or resend."""
-    return {
-        "invite": invite,
-        "email": invite.email,
-        "accept_url": invites_settings.accept_url(token),
-        "site_url": invites_settings.SITE_URL,
-        "expires_at": invite.expires_at,
-        "expires_in": timeuntil(invite.expires_at),
-        "invited_by": invite.invited_by,
-        "kind": kind,
-        "is_resend": kind == "resent",
-    }
+    """What the templates see: the adapter's `get_email_context`."""
+    return get_adapter().get_email_context(invite, token, kind=kind)
 
 
 def build_invite_message(invite: Invite, token: str, *, kind: EmailKind) -> EmailMultiAlternatives:
     """The email to the invite's address on record, with a plain-text and an HTML body."""
     if kind not in KINDS:
         raise ValueError(f"Unknown invite email kind: {kind!r}.")
-    context = invite_email_context(invite, token, kind=kind)
-    subject = "".join(render_to_string(SUBJECT_TEMPLATE, context).splitlines()).strip()
+    adapter = get_adapter()
+    context = adapter.get_email_context(invite, token, kind=kind)
+    subject = adapter.get_email_subject(invite, kind, context)
     message = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string(TEXT_TEMPLATE, context),

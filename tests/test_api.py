@@ -951,7 +951,6 @@ def test_project_rest_framework_defaults_do_not_change_the_api(
 ):
     settings.REST_FRAMEWORK = {
         **getattr(settings, "REST_FRAMEWORK", {}),
-        "DEFAULT_AUTHENTICATION_CLASSES": [],
         "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
         "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
         "PAGE_SIZE": 1,

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from invites.checks import check_settings
+from invites.checks import check_accept_page_is_mounted, check_settings
 
 
 def ids(settings):
@@ -31,7 +31,7 @@ def test_demo_project_settings_pass():
         ({"VALID_DURATION": -5}, "invites.E002"),
         ({"VALID_DURATION": True}, "invites.E002"),
         ({"ACCEPT_URL": "/accept/"}, "invites.E003"),
-        ({"ACCEPT_URL": None}, "invites.E003"),
+        ({"ACCEPT_URL": 5}, "invites.E003"),
         ({"MAX_BATCH_SIZE": 0}, "invites.E004"),
         ({"MAX_BATCH_SIZE": "1000"}, "invites.E004"),
         ({"SEND_EMAILS": "yes"}, "invites.E005"),
@@ -49,3 +49,76 @@ def test_site_url_must_be_absolute(settings):
     settings.INVITES = {}
     settings.SITE_URL = "example.com"
     assert ids(settings) == ["invites.E007"]
+
+
+def test_known_keys_raise_no_warning(settings):
+    settings.INVITES = {
+        "ACCEPT_URL": None,
+        "ADAPTER": "invites.adapter.DefaultInviteAdapter",
+        "SITE_NAME": "Acme",
+    }
+    assert ids(settings) == []
+
+
+@pytest.mark.parametrize("missing", ["deleted", None, ""])
+def test_missing_site_url_with_emails_on_in_production_is_an_error(settings, missing):
+    settings.INVITES = {}
+    settings.DEBUG = False
+    if missing == "deleted":
+        del settings.SITE_URL
+    else:
+        settings.SITE_URL = missing
+    [message] = check_settings()
+    assert message.id == "invites.E008"
+    assert message.is_serious()
+
+
+@pytest.mark.parametrize(("debug", "invites"), [(True, {}), (False, {"SEND_EMAILS": False})])
+def test_missing_site_url_otherwise_is_a_warning(settings, debug, invites):
+    settings.INVITES = invites
+    settings.DEBUG = debug
+    del settings.SITE_URL
+    [message] = check_settings()
+    assert message.id == "invites.W002"
+    assert not message.is_serious()
+
+
+@pytest.mark.parametrize(
+    "adapter",
+    [
+        "tests.adapters.NoSuchAdapter",
+        "no.such.module.Adapter",
+        "tests.adapters.NotAnAdapter",
+        "tests.helpers.PASSWORD",
+        42,
+    ],
+)
+def test_bad_adapter_is_an_error(settings, adapter):
+    settings.INVITES = {"ADAPTER": adapter}
+    assert ids(settings) == ["invites.E009"]
+
+
+def test_adapter_subclass_passes(settings):
+    settings.INVITES = {"ADAPTER": "tests.adapters.FullNameAdapter"}
+    assert ids(settings) == []
+
+
+def test_site_name_must_be_a_string(settings):
+    settings.INVITES = {"SITE_NAME": ["Acme"]}
+    assert ids(settings) == ["invites.E010"]
+
+
+@pytest.mark.urls("tests.urls_without_invites")
+def test_accept_page_must_be_routed_when_links_lead_to_it(settings):
+    settings.INVITES = {}
+    [message] = check_accept_page_is_mounted()
+    assert message.id == "invites.E011"
+
+    settings.INVITES = {"ACCEPT_URL": "https://front.example.net/join/{token}"}
+    assert check_accept_page_is_mounted() == []
+
+
+@pytest.mark.urls("tests.urls_team")
+def test_accept_page_under_a_prefix_is_routed(settings):
+    settings.INVITES = {}
+    assert check_accept_page_is_mounted() == []

@@ -345,7 +345,7 @@ def remaining(landscape: dict[str, Invite]) -> set[str]:
 
 
 def test_purge_deletes_long_deleted_and_long_expired_only(purge_landscape):
-    out = run("purge_invites", "--older-than", "30d")
+    out = run("purge_invites", "--older-than", "30d", "--no-input")
 
     assert remaining(purge_landscape) == {
         "pending",
@@ -358,7 +358,7 @@ def test_purge_deletes_long_deleted_and_long_expired_only(purge_landscape):
 
 
 def test_purge_never_touches_pending_or_accepted_invites(purge_landscape):
-    run("purge_invites", "--older-than", "0d")
+    run("purge_invites", "--older-than", "0d", "--no-input")
 
     assert remaining(purge_landscape) == {"pending", "accepted", "old_accepted_deleted"}
 
@@ -387,5 +387,5 @@ def test_purge_works_through_many_batches(monkeypatch, make_invite):
     )
     keep = make_invite()
 
-    assert "Deleted 8 invites" in run("purge_invites", "--older-than", "1w")
+    assert "Deleted 8 invites" in run("purge_invites", "--older-than", "1w", "--no-input")
     assert list(Invite.all_objects.values_list("pk", flat=True)) == [keep.pk]

@@ -10,7 +10,9 @@ from invites.conf import invites_settings
 def test_defaults(settings):
     settings.INVITES = {}
     assert timedelta(days=1) == invites_settings.VALID_DURATION
-    assert invites_settings.ACCEPT_URL == "/invites/accept/?token={token}"
+    assert invites_settings.ACCEPT_URL is None
+    assert invites_settings.ADAPTER == "invites.adapter.DefaultInviteAdapter"
+    assert invites_settings.SITE_NAME is None
     assert invites_settings.MAX_BATCH_SIZE == 1000
     assert invites_settings.SEND_EMAILS is True
     assert invites_settings.ACCEPT_RATE == "10/minute"

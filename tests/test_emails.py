@@ -27,8 +27,8 @@ def test_first_invite_and_resend_read_differently(pending_invite):
     created = build_invite_message(pending_invite, "tok", kind="created")
     resent = build_invite_message(pending_invite, "tok", kind="resent")
 
-    assert created.subject == "You have been invited"
-    assert resent.subject == "Your invitation link has been renewed"
+    assert created.subject == "You are invited to join invites.example.com"
+    assert resent.subject == "Your new invitation link for invites.example.com"
     assert "no longer works" in resent.body
     assert "no longer works" not in created.body
     assert "no longer works" in html_of(resent)

@@ -56,7 +56,7 @@ def test_created_invite_gets_one_email_whose_link_accepts_it(
 
     [message] = mailoutbox
     assert message.to == ["newcomer@example.com"]
-    assert message.subject == "You have been invited"
+    assert message.subject == "You are invited to join invites.example.com"
     token = token_in(message)
     assert token == invite.token
     user = services.accept_invite(token, password=PASSWORD)
@@ -72,7 +72,7 @@ def test_resent_email_carries_the_new_link_and_the_old_one_is_dead(
         services.refresh_invite_tokens([invite.pk])
 
     first, second = mailoutbox
-    assert second.subject == "Your invitation link has been renewed"
+    assert second.subject == "Your new invitation link for invites.example.com"
     with pytest.raises(InvalidInviteToken):
         services.accept_invite(token_in(first), password=PASSWORD)
     assert services.accept_invite(token_in(second), password=PASSWORD).email == invite.email

@@ -27,8 +27,14 @@ def bad_request(name: str, description: str) -> OpenApiResponse:
     return OpenApiResponse(body, description=description)
 
 
-UNAUTHENTICATED = error("No or invalid credentials (`WWW-Authenticate: Token`).")
-FORBIDDEN = error("Authenticated without the needed model permission, or CSRF failure.")
+UNAUTHENTICATED = error(
+    "No or invalid credentials, where the first authentication method sends a challenge "
+    "(`WWW-Authenticate: Token` by default); otherwise such callers get 403."
+)
+FORBIDDEN = error(
+    "Authenticated without the needed model permission, a CSRF failure, or no credentials "
+    "where no authentication method sends a challenge."
+)
 NOT_FOUND = error("No invite with this id: unknown, malformed or deleted.")
 UNSUPPORTED = error("The body is not `application/json`.")
 AUTH_ERRORS = {401: UNAUTHENTICATED, 403: FORBIDDEN}

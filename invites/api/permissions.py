@@ -17,7 +17,8 @@ class InviteModelPermissions(DjangoModelPermissions):
 
     Reads need `view`, creating `add`, deleting `delete`; the `resend` and `refresh`
     actions are POSTs but change existing invites, so they need `change`. Anonymous
-    callers are refused (401 with token authentication first).
+    callers are refused: 401 when the first authentication class sends a challenge
+    (token authentication does), 403 otherwise.
     """
 
     perms_map = {

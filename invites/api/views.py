@@ -3,7 +3,8 @@
 Views only parse, call one service and render. Which domain error becomes which HTTP
 error is each view's `invite_errors` table (see `invites.api_errors`). Every class of
 DRF machinery is set here, so a project's `REST_FRAMEWORK` defaults do not change
-the API.
+the API, except the authentication of the invite endpoints, which follows the project's
+(see `invites.api.authentication`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django_filters.rest_framework import DjangoFilterBackend  # type: ignore[im
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
@@ -26,6 +27,7 @@ from rest_framework.views import APIView
 
 from invites import services
 from invites.api import openapi
+from invites.api.authentication import authentication_classes
 from invites.api.errors import (
     EmailRejected,
     ErrorTable,
@@ -92,7 +94,6 @@ class InviteViewSet(
     """Invites: list, create, retrieve, soft-delete, resend one, refresh many."""
 
     serializer_class = InviteOutputSerializer
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [InviteModelPermissions]
     throttle_classes: list[Any] = []
     parser_classes = [InvitesJSONParser]
@@ -118,6 +119,10 @@ class InviteViewSet(
         "resend": {InviteNotFound: InviteNotFoundError, InviteAlreadyAccepted: InviteConflict},
         "refresh": {InviteNotFound: InviteBadRequest, InviteAlreadyAccepted: InviteConflict},
     }
+
+    def get_authenticators(self) -> list[BaseAuthentication]:
+        """The project's authentication classes, chosen per request (and for the schema)."""
+        return [authentication() for authentication in authentication_classes()]
 
     def get_queryset(self) -> QuerySet[Invite]:
         """Live invites only: soft-deleted ones are not found."""

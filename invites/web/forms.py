@@ -10,13 +10,15 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import SetPasswordMixin
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from invites.adapter import get_adapter
 from invites.models import Invite
 
 # Name fields the accept form offers, when the user model has them.
 NAME_FIELDS = ("first_name", "last_name")
+PASSWORD_FIELDS = ("password1", "password2")
 
 
 class AcceptInviteForm(SetPasswordMixin, forms.Form):
@@ -50,15 +52,30 @@ class AcceptInviteForm(SetPasswordMixin, forms.Form):
         self.fields = {**names, **self.fields}
 
     def user_fields(self) -> dict[str, Any]:
-        """The cleaned name fields, as keyword arguments of `accept_invite`."""
+        """The cleaned user fields: `accept_invite`'s keyword arguments, which reach the
+        adapter's `populate_user`. A subclass that adds fields extends this."""
         return {name: self.cleaned_data[name] for name in NAME_FIELDS if name in self.fields}
 
     def clean(self) -> dict[str, Any]:
         self.validate_passwords()
-        User = get_user_model()
         # An unsaved user like the one `accept_invite` creates, so that the similarity
         # validator compares the password with the invite's email and the names.
-        user = User(**{k: v for k, v in self.cleaned_data.items() if k in NAME_FIELDS})
-        setattr(user, User.get_email_field_name(), self.invite.email)
+        adapter = get_adapter()
+        user = adapter.new_user(self.invite)
+        if not set(self.errors) - set(PASSWORD_FIELDS):
+            try:
+                adapter.populate_user(self.invite, user, self.user_fields())
+            except ValidationError as error:
+                self.add_refusal(error)
+                return self.cleaned_data
+        setattr(user, type(user).get_email_field_name(), self.invite.email)
         self.validate_password_for_user(user)
         return self.cleaned_data
+
+    def add_refusal(self, error: ValidationError) -> None:
+        """Put an error from the adapter or the service on the form: on its field if any."""
+        if hasattr(error, "error_dict"):
+            for field, errors in error.error_dict.items():
+                self.add_error(field if field in self.fields else None, errors)
+        else:
+            self.add_error(None, error)

@@ -23,12 +23,11 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render, resolve_url
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.functional import Promise
@@ -37,6 +36,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 
 from invites import services
+from invites.adapter import get_adapter
 from invites.exceptions import (
     InvalidInviteToken,
     InviteAlreadyAccepted,
@@ -121,9 +121,9 @@ def page_headers(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
     return wrapped
 
 
-def login_url() -> str:
-    """Where the invitee signs in: `settings.LOGIN_URL` (a URL or a URL name)."""
-    return resolve_url(settings.LOGIN_URL)
+def login_url() -> str | None:
+    """Where the invitee signs in (the adapter's `get_login_url`); None shows no link."""
+    return get_adapter().get_login_url()
 
 
 def error_page(request: HttpRequest, code: str) -> HttpResponse:
@@ -168,7 +168,8 @@ class AcceptPageView(View):
             invite = services.check_invite_token(token)
         except InviteError as error:
             return self.refuse(request, error)
-        return self.show_form(request, AcceptInviteForm(invite=invite))
+        form_class = get_adapter().get_accept_form_class()
+        return self.show_form(request, form_class(invite=invite))
 
     def post(self, request: HttpRequest) -> HttpResponse:
         allowed, wait = accept_allowed(request)
@@ -183,7 +184,7 @@ class AcceptPageView(View):
         except InviteError as error:
             return self.refuse(request, error)
 
-        form = AcceptInviteForm(request.POST, invite=invite)
+        form = get_adapter().get_accept_form_class()(request.POST, invite=invite)
         if not form.is_valid():
             return self.show_form(request, form)
         try:
@@ -191,7 +192,7 @@ class AcceptPageView(View):
                 token, password=form.cleaned_data["password1"], **form.user_fields()
             )
         except ValidationError as error:
-            add_service_errors(form, error)
+            form.add_refusal(error)
             return self.show_form(request, form)
         except InviteError as error:
             return self.refuse(request, error)
@@ -282,12 +283,3 @@ def accept_done(request: HttpRequest) -> HttpResponse:
         "login_url": login_url(),
     }
     return render(request, "invites/accept_done.html", context)
-
-
-def add_service_errors(form: AcceptInviteForm, error: ValidationError) -> None:
-    """Put what `accept_invite` refused on the form: on a field where one matches."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)

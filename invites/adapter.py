@@ -1,0 +1,154 @@
+"""The adapter: the one class a project subclasses to change how the app behaves.
+
+`INVITES["ADAPTER"]` names it (default `invites.adapter.DefaultInviteAdapter`); it is
+loaded on every `get_adapter()` call, so `override_settings` applies, and checked by
+`manage.py check` (`invites.E009`). Subclass `DefaultInviteAdapter` and override only
+what you need:
+
+```python
+class MyAdapter(DefaultInviteAdapter):
+    def get_accept_form_class(self):
+        return MyAcceptForm  # adds a `full_name` field, returned by `user_fields()`
+
+    def populate_user(self, invite, user, user_fields):
+        first, _, last = user_fields["full_name"].partition(" ")
+        user.first_name, user.last_name = first, last
+```
+
+Signals cover "something happened"; templates cover how pages and emails look; the
+adapter covers decisions the app makes on the way: which user to build, which form to
+show, which link and subject to send.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import FieldDoesNotExist
+from django.template.loader import render_to_string
+from django.utils.module_loading import import_string
+from django.utils.timesince import timeuntil
+
+from invites import links
+from invites.conf import invites_settings
+from invites.models import Invite
+
+if TYPE_CHECKING:
+    from invites.emails import EmailKind
+    from invites.web.forms import AcceptInviteForm
+
+
+class DefaultInviteAdapter:
+    """The app's default behaviour; every method is meant to be overridden."""
+
+    email_subject_template = "invites/email/subject.txt"
+
+    # --- the accept page and the new user -------------------------------------------
+
+    def get_accept_form_class(self) -> type[AcceptInviteForm]:
+        """The accept page's form: `invites.web.forms.AcceptInviteForm` or a subclass.
+
+        The page builds it as `form_class(data, invite=invite)`, reads the password from
+        `cleaned_data["password1"]` and passes `form.user_fields()` to `accept_invite`.
+        """
+        # Imported here: the form builds its user through this adapter.
+        from invites.web.forms import AcceptInviteForm
+
+        return AcceptInviteForm
+
+    def new_user(self, invite: Invite) -> AbstractBaseUser:
+        """An unsaved user of `get_user_model()` carrying the invite's email."""
+        User = get_user_model()
+        user = User()
+        setattr(user, User.get_email_field_name(), invite.email)
+        return user
+
+    def populate_user(
+        self, invite: Invite, user: AbstractBaseUser, user_fields: Mapping[str, Any]
+    ) -> None:
+        """Fill the new user from what the invitee sent (`accept_invite`'s `user_fields`).
+
+        Runs inside the accept transaction, for the HTML page and the API alike, and in
+        the accept form's validation (on an unsaved user, for the password similarity
+        check). The default sets each key as a field of the user model and refuses
+        (`TypeError`) a key that is not one. After it, the service sets the email from
+        the invite again, and a username derived from the email where the model has
+        one and it is still empty. Raise `ValidationError` to refuse the input; one keyed
+        by field (`ValidationError({"full_name": ...})`) is shown on that field.
+        """
+        model = type(user)
+        for name, value in user_fields.items():
+            try:
+                model._meta.get_field(name)
+            except FieldDoesNotExist:
+                raise TypeError(f"accept_invite() got an unknown user field: {name}.") from None
+            setattr(user, name, value)
+
+    def get_login_url(self) -> str | None:
+        """Where the accept pages send an invitee to sign in; None hides the link.
+
+        The default is `settings.LOGIN_URL` when it leads somewhere: a URL name that
+        reverses, a path or URL the project set, or Django's default path when the
+        project routes it.
+        """
+        return links.login_url()
+
+    # --- links and emails ----------------------------------------------------------
+
+    def get_accept_url(self, token: str) -> str:
+        """The absolute link emailed to the invitee, built on `SITE_URL`.
+
+        The default is `INVITES["ACCEPT_URL"]` with `{token}` replaced, or the app's
+        accept page (reversed wherever `invites.urls` is mounted) when it is None.
+        """
+        return links.accept_url(token)
+
+    def get_site_name(self) -> str:
+        """The site's name in emails: `INVITES["SITE_NAME"]`, the current `Site`, or the host.
+
+        The current `django.contrib.sites` Site is used when that app is installed and
+        `SITE_ID` is set; otherwise the host of `SITE_URL`.
+        """
+        configured = invites_settings.SITE_NAME
+        if configured:
+            return configured
+        if (
+            apps.is_installed("django.contrib.sites")
+            and getattr(settings, "SITE_ID", None) is not None
+        ):
+            from django.contrib.sites.models import Site
+
+            return str(Site.objects.get_current().name)
+        return urlsplit(links.site_url()).hostname or links.site_url()
+
+    def get_email_context(self, invite: Invite, token: str, *, kind: EmailKind) -> dict[str, Any]:
+        """What the email templates see (subject, plain text and HTML alike)."""
+        return {
+            "invite": invite,
+            "email": invite.email,
+            "accept_url": self.get_accept_url(token),
+            "site_url": links.site_url(),
+            "site_name": self.get_site_name(),
+            "expires_at": invite.expires_at,
+            "expires_in": timeuntil(invite.expires_at),
+            "invited_by": invite.invited_by,
+            "kind": kind,
+            "is_resend": kind == "resent",
+        }
+
+    def get_email_subject(self, invite: Invite, kind: EmailKind, context: dict[str, Any]) -> str:
+        """The subject: the `invites/email/subject.txt` template, on one line."""
+        rendered = render_to_string(self.email_subject_template, context)
+        return "".join(rendered.splitlines()).strip()
+
+
+def get_adapter() -> DefaultInviteAdapter:
+    """A new instance of the adapter class `INVITES["ADAPTER"]` names."""
+    adapter_class: type[DefaultInviteAdapter] = import_string(invites_settings.ADAPTER)
+    return adapter_class()
