@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 project = "django-invites"
 author = "The django-invites authors"
-copyright = "2026, The django-invites authors"  # noqa: A001
+copyright = "2026, The django-invites authors"
 release = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
 
 extensions = ["myst_parser"]
