@@ -38,7 +38,7 @@ def fresh_throttle() -> Iterator[None]:
 
 
 def use_adapter(settings, path: str, **invites: object) -> None:
-    settings.INVITES = {**settings.INVITES, "ADAPTER": path, **invites}
+    settings.INVITES = {**getattr(settings, "INVITES", {}), "ADAPTER": path, **invites}
 
 
 def page_text(response) -> str:
