@@ -68,3 +68,8 @@ compilemessages: $(VENV)/.dev
 
 clean:
 	rm -rf $(VENV) .nox build dist *.egg-info .pytest_cache .ruff_cache .mypy_cache
+
+# The documentation site (docs/), warnings as errors.
+docs: $(VENV)/.dev
+	$(PY) -m pip install -q -r requirements-docs.txt
+	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
