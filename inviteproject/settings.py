@@ -14,6 +14,8 @@ import django
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from inviteproject.mail import mailer_from_email_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -113,7 +115,11 @@ LOGIN_REDIRECT_URL = "profile"
 LOGOUT_REDIRECT_URL = "login"
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
-vars().update(EMAIL_CONFIG)
+if django.VERSION >= (6, 1):
+    # Django 6.1 configures email backends in MAILERS and deprecates the EMAIL_* settings.
+    MAILERS = {"default": mailer_from_email_settings(EMAIL_CONFIG)}
+else:
+    vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="invites@localhost")
 
 # Background tasks (invite emails): "immediate" runs them in the request (development),

@@ -53,4 +53,4 @@ def build_invite_message(invite: Invite, token: str, *, kind: EmailKind) -> Emai
 
 def send_invite_email(invite: Invite, token: str, *, kind: EmailKind) -> None:
     """Build the invite email and send it through the configured email backend."""
-    build_invite_message(invite, token, kind=kind).send(fail_silently=False)
+    build_invite_message(invite, token, kind=kind).send()
