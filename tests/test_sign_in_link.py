@@ -90,6 +90,9 @@ def test_project_without_a_sign_in_page_shows_no_broken_link(settings, make_invi
 
 
 def test_adapter_returning_none_hides_the_link(settings, make_invite):
-    settings.INVITES = {**getattr(settings, "INVITES", {}), "ADAPTER": "tests.adapters.BrandedAdapter"}
+    settings.INVITES = {
+        **getattr(settings, "INVITES", {}),
+        "ADAPTER": "tests.adapters.BrandedAdapter",
+    }
     assert sign_in_links(accept_and_open_done_page(make_invite())) == []
     assert sign_in_links(used_link_page(make_invite())) == []
