@@ -11,13 +11,16 @@ every English phrase of the app's catalog that the language translates different
 from __future__ import annotations
 
 import html
+import io
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.core.management import call_command
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 
 from invites import services
 from invites.emails import build_invite_message
@@ -74,15 +77,31 @@ KNOWN = {
         "fr": "Votre compte est prêt",
         "es": "Su cuenta está lista",
     },
+    "sign_in": {
+        "de": "Anmelden",
+        "fr": "Se connecter",
+        "es": "Iniciar sesión",
+    },
+    # The emails name the site (SITE_NAME "Acme Team" in test_invite_email).
     "created": {
-        "de": "Sie wurden eingeladen",
-        "fr": "Vous avez reçu une invitation",
-        "es": "Ha recibido una invitación",
+        "de": "Sie sind eingeladen, Acme Team beizutreten",
+        "fr": "Invitation à rejoindre Acme Team",
+        "es": "Le invitamos a unirse a Acme Team",
+    },
+    "created_body": {
+        "de": "Sie wurden eingeladen, Acme Team beizutreten.",
+        "fr": "Nous vous invitons à rejoindre Acme Team.",
+        "es": "Le invitamos a unirse a Acme Team.",
     },
     "resent": {
-        "de": "Ihr Einladungslink wurde erneuert",
-        "fr": "Votre lien d’invitation a été renouvelé",
-        "es": "Su enlace de invitación ha sido renovado",
+        "de": "Ihr neuer Einladungslink für Acme Team",
+        "fr": "Votre nouveau lien d’invitation pour Acme Team",
+        "es": "Su nuevo enlace de invitación para Acme Team",
+    },
+    "resent_body": {
+        "de": "Hier ist ein neuer Link, um Ihre Einladung zu Acme Team anzunehmen.",
+        "fr": "Voici un nouveau lien pour accepter votre invitation à rejoindre Acme Team.",
+        "es": "Este es un nuevo enlace para aceptar su invitación a Acme Team.",
     },
     "refreshed": {
         "de": "1 Einladung hat ein neues Token erhalten und wurde erneut gesendet.",
@@ -101,6 +120,43 @@ KNOWN = {
         "de": "1 Einladung wurde übersprungen, weil sie bereits angenommen wurde.",
         "fr": "1 invitation a été ignorée car elle a déjà été acceptée.",
         "es": "Se omitió 1 invitación porque ya había sido aceptada.",
+    },
+    "not_sent_yet": {
+        "de": "Noch nicht gesendet",
+        "fr": "Pas encore envoyée",
+        "es": "Aún no enviada",
+    },
+    "sent_at": {
+        "de": "Gesendet am",
+        "fr": "Envoyée le",
+        "es": "Enviada el",
+    },
+    "resend_button": {
+        "de": "Erneut senden",
+        "fr": "Renvoyer",
+        "es": "Reenviar",
+    },
+    "resent_one": {
+        "de": "Die Einladung an pending@example.com hat ein neues Token erhalten und wurde "
+        "erneut gesendet.",
+        "fr": "L’invitation envoyée à pending@example.com a reçu un nouveau jeton et a été "
+        "renvoyée.",
+        "es": "La invitación para pending@example.com recibió un nuevo token y se reenvió.",
+    },
+    "not_resent_accepted": {
+        "de": "Nicht erneut gesendet: Diese Einladung wurde bereits angenommen.",
+        "fr": "Non renvoyée : cette invitation a déjà été acceptée.",
+        "es": "No se reenvió: esta invitación ya ha sido aceptada.",
+    },
+    "purge_prompt": {
+        "de": "Dies löscht 1 Einladungen endgültig",
+        "fr": "Ceci supprime définitivement 1 invitations",
+        "es": "Esto elimina definitivamente 1 invitaciones",
+    },
+    "purge_cancelled": {
+        "de": "Bereinigung abgebrochen; es wurde nichts gelöscht.",
+        "fr": "Purge annulée ; rien n’a été supprimé.",
+        "es": "Purga cancelada; no se eliminó nada.",
     },
 }
 
@@ -140,6 +196,11 @@ def assert_translated(content: str | bytes, language: str, *known: str) -> None:
 
 def open_link(client: Client, token: str) -> None:
     assert client.get(ACCEPT, {"token": token}).status_code == 302
+
+
+def sign_in_link(language: str) -> str:
+    """The sign-in button of the accept pages (too short for the English-phrase search)."""
+    return f'<a class="button" href="/accounts/login/">{KNOWN["sign_in"][language]}</a>'
 
 
 def test_the_english_phrases_are_found_in_english(client, pending_invite):
@@ -202,6 +263,7 @@ def test_already_accepted_link(browser, language, make_invite):
 
     assert response.status_code == 400
     assert_translated(response.content, language, KNOWN["already_accepted"][language])
+    assert sign_in_link(language) in response.content.decode()
 
 
 def test_user_exists(browser, language, pending_invite):
@@ -233,13 +295,15 @@ def test_done_page(browser, language, pending_invite):
 
     assert response.status_code == 200
     assert_translated(response.content, language, KNOWN["done"][language])
+    assert sign_in_link(language) in response.content.decode()
 
 
 # --- the invite emails ---------------------------------------------------------------
 
 
 @pytest.mark.parametrize("kind", ["created", "resent"])
-def test_invite_email(language, pending_invite, kind):
+def test_invite_email(language, settings, pending_invite, kind):
+    settings.INVITES = {"SITE_NAME": "Acme Team"}
     with translation.override(language):
         message = build_invite_message(pending_invite, pending_invite.token, kind=kind)
     [(html_body, mimetype)] = message.alternatives
@@ -249,11 +313,62 @@ def test_invite_email(language, pending_invite, kind):
     assert f'<html lang="{language}">' in html_body
     assert_translated(message.subject, language)
     for body in (message.body, html_body):
-        assert_translated(body, language)
+        assert_translated(body, language, KNOWN[f"{kind}_body"][language])
         assert pending_invite.token in body
 
 
-# --- the admin's bulk action ---------------------------------------------------------
+# --- the admin -----------------------------------------------------------------------
+
+
+def test_admin_changelist(browser, language, admin_user, pending_invite):
+    browser.force_login(admin_user)
+
+    response = browser.get(CHANGELIST)
+
+    assert response.status_code == 200
+    assert_translated(
+        response.content, language, KNOWN["not_sent_yet"][language], KNOWN["sent_at"][language]
+    )
+
+
+def test_admin_add_page_and_its_refusal(browser, language, admin_user, pending_invite):
+    browser.force_login(admin_user)
+
+    page = browser.get(f"{CHANGELIST}add/")
+    refused = browser.post(f"{CHANGELIST}add/", {"email": pending_invite.email, "metadata": ""})
+
+    assert page.status_code == 200
+    assert_translated(page.content, language)
+    assert refused.status_code == 200
+    assert 'class="errorlist' in refused.content.decode()
+    assert_translated(refused.content, language)
+
+
+def test_admin_resend_button_and_message(browser, language, admin_user, pending_invite):
+    browser.force_login(admin_user)
+    url = f"{CHANGELIST}{pending_invite.pk}/change/"
+
+    page = browser.get(url)
+    response = browser.post(url, {"metadata": "", "_resend": "x"}, follow=True)
+
+    assert f'value="{KNOWN["resend_button"][language]}" name="_resend"' in page.content.decode()
+    assert_translated(page.content, language)
+    shown = [str(message) for message in response.context["messages"]]
+    assert shown[0] == KNOWN["resent_one"][language]
+    assert len(shown) == 2  # and the new accept link
+    assert_translated(response.content, language)
+
+
+def test_admin_resend_refused(browser, language, admin_user, pending_invite):
+    services.accept_invite(pending_invite.token, password=PASSWORD)
+    browser.force_login(admin_user)
+    url = f"{CHANGELIST}{pending_invite.pk}/change/"
+
+    response = browser.post(url, {"metadata": "", "_resend": "x"}, follow=True)
+
+    shown = [str(message) for message in response.context["messages"]]
+    assert shown == [KNOWN["not_resent_accepted"][language]]
+    assert_translated(response.content, language)
 
 
 def test_admin_bulk_action_messages(browser, language, admin_user, pending_invite, make_invite):
@@ -280,6 +395,29 @@ def test_admin_refusal_message(browser, language, admin_user, pending_invite):
     shown = [str(message) for message in response.context["messages"]]
     assert shown == [KNOWN["bad_selection"][language]]
     assert_translated(response.content, language)
+
+
+# --- purge_invites' confirmation ----------------------------------------------------
+
+
+def test_purge_confirmation(language, monkeypatch, make_invite):
+    invite = make_invite("old@example.com")
+    Invite.objects.filter(pk=invite.pk).update(expires_at=timezone.now() - timedelta(days=40))
+    prompts: list[str] = []
+
+    def answer_no(prompt: str = "") -> str:
+        prompts.append(prompt)
+        return "no"
+
+    monkeypatch.setattr("builtins.input", answer_no)
+    out = io.StringIO()
+    with translation.override(language):
+        call_command("purge_invites", "--older-than", "30d", stdout=out)
+
+    [prompt] = prompts
+    assert_translated(prompt, language, KNOWN["purge_prompt"][language], "'yes'")
+    assert_translated(out.getvalue(), language, KNOWN["purge_cancelled"][language])
+    assert Invite.all_objects.filter(pk=invite.pk).exists()
 
 
 # --- the API's error messages ----------------------------------------------------------
