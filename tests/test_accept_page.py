@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
-from django.core.cache import cache
 from django.test import Client, RequestFactory
 
 from invites import services
@@ -22,14 +20,6 @@ User = get_user_model()
 
 ACCEPT = "/invites/accept/"
 DONE = "/invites/accept/done/"
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle() -> Iterator[None]:
-    """The rate limit counts in the cache; every test starts with none used."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def open_link(client: Client, token: str) -> None:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from django.conf import global_settings
-from django.core.cache import cache
 from django.test import Client
 
 from invites import services
@@ -18,13 +16,6 @@ from tests.helpers import PASSWORD
 pytestmark = pytest.mark.django_db
 
 SIGN_IN = re.compile(r'<a class="button" href="([^"]*)">Sign in</a>')
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def accept_and_open_done_page(invite: Invite, prefix: str = "") -> str:
@@ -90,6 +81,9 @@ def test_project_without_a_sign_in_page_shows_no_broken_link(settings, make_invi
 
 
 def test_adapter_returning_none_hides_the_link(settings, make_invite):
-    settings.INVITES = {**getattr(settings, "INVITES", {}), "ADAPTER": "tests.adapters.BrandedAdapter"}
+    settings.INVITES = {
+        **getattr(settings, "INVITES", {}),
+        "ADAPTER": "tests.adapters.BrandedAdapter",
+    }
     assert sign_in_links(accept_and_open_done_page(make_invite())) == []
     assert sign_in_links(used_link_page(make_invite())) == []

@@ -11,11 +11,9 @@ every English phrase of the app's catalog that the language translates different
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.test import Client
 from django.utils import translation
 
@@ -103,13 +101,6 @@ KNOWN = {
         "es": "Se omitió 1 invitación porque ya había sido aceptada.",
     },
 }
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture(params=LANGUAGES)
