@@ -157,6 +157,23 @@ def test_accept_is_throttled_per_client_address(settings, pending_invite):
     assert post_json(spoof, ACCEPT, body).status_code == 429
 
 
+def test_accept_behind_known_proxies_counts_the_forwarded_client_address(settings):
+    """With `NUM_PROXIES`, the address the nearest trusted proxy saw is the one counted."""
+    settings.INVITES = {"ACCEPT_RATE": "1/minute"}
+    settings.REST_FRAMEWORK = {**getattr(settings, "REST_FRAMEWORK", {}), "NUM_PROXIES": 1}
+    body = {"token": "wrong", "password": PASSWORD}
+
+    def through_proxy(forwarded: str) -> APIClient:
+        return APIClient(REMOTE_ADDR="10.0.0.254", HTTP_X_FORWARDED_FOR=forwarded)
+
+    assert post_json(through_proxy("203.0.113.7"), ACCEPT, body).status_code == 400
+    # The same client again, whatever it puts in front of the proxy's entry: throttled.
+    again = post_json(through_proxy("198.51.100.1, 203.0.113.7"), ACCEPT, body)
+    assert again.status_code == 429
+    # Another client behind the same proxy has its own budget.
+    assert post_json(through_proxy("203.0.113.8"), ACCEPT, body).status_code == 400
+
+
 def test_accept_default_rate_is_ten_a_minute(settings):
     settings.INVITES = {}
     client = APIClient(REMOTE_ADDR="10.0.0.3")
