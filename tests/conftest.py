@@ -6,11 +6,20 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.dispatch import Signal
 
 from invites import services
 from invites.models import Invite
 from tests.helpers import PASSWORD, expire
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttle() -> Iterator[None]:
+    """The accept rate limit counts in the cache: every test starts with none used."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 
 import pytest
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.test import Client
 from rest_framework.test import APIClient
@@ -28,13 +26,6 @@ ACCEPT = "/invites/accept/"
 DONE = "/invites/accept/done/"
 FULL_NAME = "tests.adapters.FullNameAdapter"
 BRANDED = "tests.adapters.BrandedAdapter"
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def use_adapter(settings, path: str, **invites: object) -> None:

@@ -22,7 +22,6 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.utils import timezone
 
 from invites import services
@@ -83,7 +82,6 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def page(browser: Any, live_server: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     """A fresh browser context and page; on failure, a screenshot of each of its pages."""
-    cache.clear()  # the accept rate limit counts in the cache
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
     context.set_default_timeout(TIMEOUT_MS)
     yield context.new_page()

@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 from django.urls import get_script_prefix, set_script_prefix
@@ -24,12 +23,9 @@ TEAM = pytest.mark.urls("tests.urls_team")
 
 
 @pytest.fixture(autouse=True)
-def app_defaults(settings) -> Iterator[None]:
-    """The app's own defaults (the demo project sets an ACCEPT_URL), a fresh rate limit."""
+def app_defaults(settings) -> None:
+    """The app's own defaults (the demo project sets an ACCEPT_URL)."""
     settings.INVITES = {}
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from django.conf import global_settings
-from django.core.cache import cache
 from django.test import Client
 
 from invites import services
@@ -18,13 +16,6 @@ from tests.helpers import PASSWORD
 pytestmark = pytest.mark.django_db
 
 SIGN_IN = re.compile(r'<a class="button" href="([^"]*)">Sign in</a>')
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def accept_and_open_done_page(invite: Invite, prefix: str = "") -> str:

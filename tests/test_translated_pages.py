@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import html
 import io
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone, translation
@@ -159,13 +157,6 @@ KNOWN = {
         "es": "Purga cancelada; no se eliminó nada.",
     },
 }
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture(params=LANGUAGES)

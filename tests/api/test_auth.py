@@ -1,17 +1,16 @@
-"""The API's authentication: the project's classes, else token (if installed) and session."""
+"""Who may call the API: permissions per endpoint, and the authentication classes used
+(the project's, else token if installed, and session)."""
 
 from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.core.cache import cache
 from django.test import override_settings
 from rest_framework.authentication import (
     BasicAuthentication,
@@ -22,13 +21,13 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from invites.api.authentication import authentication_classes
+from invites.models import Invite
+from tests.api.helpers import ACCEPT, LIST, REFRESH, client_for, detail, post_json, resend
 from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
 
-LIST = "/api/invites/"
-ACCEPT = "/api/invites/accept/"
 BASIC = "rest_framework.authentication.BasicAuthentication"
 SESSION = "rest_framework.authentication.SessionAuthentication"
 WITHOUT_AUTHTOKEN = [
@@ -36,11 +35,113 @@ WITHOUT_AUTHTOKEN = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _clear_throttle() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
+# --- authentication and permissions ----------------------------------------------------
+
+
+def endpoint_calls(invite: Invite) -> list[tuple[str, str, Any]]:
+    """(method, url, body) of every protected endpoint, aimed at `invite`."""
+    return [
+        ("get", LIST, None),
+        ("post", LIST, {"email": "new@example.com"}),
+        ("get", detail(invite), None),
+        ("delete", detail(invite), None),
+        ("post", resend(invite), None),
+        ("post", REFRESH, {"invite_ids": [str(invite.pk)]}),
+    ]
+
+
+def call(client: APIClient, method: str, url: str, body: Any) -> Any:
+    if body is None:
+        return getattr(client, method)(url)
+    return getattr(client, method)(url, data=json.dumps(body), content_type="application/json")
+
+
+def test_anonymous_gets_401_with_token_challenge_and_nothing_changes(
+    pending_invite, nothing_changes
+):
+    client = APIClient()
+    for method, url, body in endpoint_calls(pending_invite):
+        with nothing_changes(pending_invite):
+            response = call(client, method, url, body)
+        assert response.status_code == 401, (method, url)
+        assert response["WWW-Authenticate"] == "Token"
+        assert response.json()["code"] == "not_authenticated"
+
+
+def test_invalid_token_gets_401(pending_invite):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+    response = client.get(LIST)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+
+
+def test_user_without_permissions_gets_403_everywhere(make_user, pending_invite, nothing_changes):
+    client = client_for(make_user())
+    for method, url, body in endpoint_calls(pending_invite):
+        with nothing_changes(pending_invite):
+            response = call(client, method, url, body)
+        assert response.status_code == 403, (method, url)
+        assert response.json()["code"] == "permission_denied"
+
+
+def test_view_permission_reads_but_cannot_write(api_viewer, pending_invite, nothing_changes):
+    assert api_viewer.get(LIST).status_code == 200
+    assert api_viewer.get(detail(pending_invite)).status_code == 200
+    for method, url, body in endpoint_calls(pending_invite):
+        if method == "get":
+            continue
+        with nothing_changes(pending_invite):
+            response = call(api_viewer, method, url, body)
+        assert response.status_code == 403, (method, url)
+
+
+def test_change_permission_resends_and_refreshes(api_changer, pending_invite):
+    assert api_changer.post(resend(pending_invite)).status_code == 200
+    response = post_json(api_changer, REFRESH, {"invite_ids": [str(pending_invite.pk)]})
+    assert response.status_code == 200
+    # `change` alone does not read, create or delete.
+    assert api_changer.get(LIST).status_code == 403
+    assert post_json(api_changer, LIST, {"email": "x@example.com"}).status_code == 403
+    assert api_changer.delete(detail(pending_invite)).status_code == 403
+
+
+def test_each_write_needs_its_own_permission(make_user, make_invite):
+    adder = client_for(make_user("add"))
+    deleter = client_for(make_user("delete"))
+    invite = make_invite()
+
+    assert post_json(adder, LIST, {"email": "added@example.com"}).status_code == 201
+    assert adder.post(resend(invite)).status_code == 403
+    assert deleter.delete(detail(invite)).status_code == 204
+    assert post_json(deleter, REFRESH, {"invite_ids": [str(invite.pk)]}).status_code == 403
+
+
+def test_superuser_has_every_permission(pending_invite):
+    admin = User.objects.create_superuser("root", "root@example.com", PASSWORD)
+    client = client_for(admin)
+    assert client.get(LIST).status_code == 200
+    assert client.post(resend(pending_invite)).status_code == 200
+
+
+def test_session_authentication_works_and_enforces_csrf(make_user, pending_invite):
+    user = make_user("view", "change")
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(user)
+
+    assert client.get(LIST).status_code == 200
+    response = client.post(resend(pending_invite))
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
+
+
+def test_accept_has_no_session_authentication_so_no_csrf_failure(make_user, pending_invite):
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(make_user())
+
+    response = post_json(client, ACCEPT, {"token": pending_invite.token, "password": PASSWORD})
+
+    assert response.status_code == 201
 
 
 @pytest.fixture
