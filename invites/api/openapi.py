@@ -37,6 +37,9 @@ FORBIDDEN = error(
 )
 NOT_FOUND = error("No invite with this id: unknown, malformed or deleted.")
 UNSUPPORTED = error("The body is not `application/json`.")
+TOO_LARGE = error(
+    "The body is over the project's `DATA_UPLOAD_MAX_MEMORY_SIZE` (`too_large`); it was not read."
+)
 AUTH_ERRORS = {401: UNAUTHENTICATED, 403: FORBIDDEN}
 
 
