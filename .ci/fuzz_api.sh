@@ -38,6 +38,8 @@ export DATABASE_URL=${FUZZ_DATABASE_URL:-sqlite:///${WORKDIR}/fuzz.sqlite3}
 export INVITE_ACCEPT_RATE=100000/minute
 
 "$PYTHON" manage.py migrate --noinput -v 0
+# The accept rate limit's shared cache (the demo's default without DEBUG).
+"$PYTHON" manage.py createcachetable
 "$PYTHON" manage.py seed_demo --username fuzz-admin > /dev/null
 TOKEN=$("$PYTHON" manage.py shell -v 0 -c "
 from django.contrib.auth import get_user_model

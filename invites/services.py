@@ -26,6 +26,7 @@ from django.db.models import Field
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 
 from invites import bulk, signals
 from invites.adapter import get_adapter
@@ -384,6 +385,9 @@ def _user_email_keys(emails: Iterable[str]) -> set[str]:
 # --- accept -------------------------------------------------------------------------
 
 
+# The raw token and the password are hidden from error reports (`sensitive_variables`):
+# the debug page and the admins' error email list every frame's local variables.
+@sensitive_variables()
 def accept_invite(token: str, *, password: str, **user_fields: Any) -> AbstractBaseUser:
     """Create the invitee's user from a raw token and mark the invite accepted.
 
@@ -432,6 +436,7 @@ def accept_invite(token: str, *, password: str, **user_fields: Any) -> AbstractB
     return user
 
 
+@sensitive_variables()
 def check_invite_token(token: str) -> Invite:
     """The invite that `token` would accept now, changing nothing (for a page's GET).
 
@@ -442,11 +447,13 @@ def check_invite_token(token: str) -> Invite:
     return _acceptable_invite(Invite.all_objects.all(), token)
 
 
+@sensitive_variables()
 def _check_token_shape(token: Any) -> None:
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
         raise InvalidInviteToken()
 
 
+@sensitive_variables()
 def _acceptable_invite(queryset: Any, token: str) -> Invite:
     """The invite of `token` from `queryset`, if it can be accepted; else the domain error."""
     try:

@@ -14,7 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.utils.decorators import method_decorator
-from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.debug import sensitive_variables
 from django_filters.rest_framework import DjangoFilterBackend  # type: ignore[import-untyped]
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -65,6 +65,7 @@ from invites.exceptions import (
     UserAlreadyExists,
 )
 from invites.models import Invite
+from invites.reports import hide_secrets
 
 # --- the invite viewset ----------------------------------------------------------------
 
@@ -90,6 +91,9 @@ NOT_FOUND_ERRORS: ErrorTable = {InviteNotFound: InviteNotFoundError}
         responses={200: InviteOutputSerializer, **openapi.AUTH_ERRORS, 404: openapi.NOT_FOUND},
     ),
 )
+# Responses carry raw tokens: error reports hide what is marked sensitive (the body
+# `_minted` renders), DEBUG on or off.
+@method_decorator(hide_secrets, name="dispatch")
 class InviteViewSet(
     BodySizeLimitMixin,
     InviteErrorsMixin,
@@ -236,6 +240,7 @@ class InviteViewSet(
         return _minted(InviteOutputSerializer(invites, many=True).data)
 
 
+@sensitive_variables()
 def _minted(data: Any, status_code: int = status.HTTP_200_OK) -> Response:
     """A response that carries raw tokens: never stored by a cache."""
     return Response(data, status=status_code, headers={"Cache-Control": "no-store"})
@@ -246,7 +251,7 @@ def _minted(data: Any, status_code: int = status.HTTP_200_OK) -> Response:
 
 # The request carries a raw token and a password: error reports (the debug page, the
 # admins' email) show neither a form field of it nor this view's local variables.
-@method_decorator(sensitive_post_parameters(), name="dispatch")
+@method_decorator(hide_secrets, name="dispatch")
 class AcceptInviteView(BodySizeLimitMixin, InviteErrorsMixin, APIView):
     """Public: the invitee sets a password and becomes a user."""
 
