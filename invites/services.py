@@ -376,7 +376,7 @@ def _user_email_keys(emails: Iterable[str]) -> set[str]:
     non_ascii = manager.filter(**{f"{email_field}__regex": NON_ASCII_PATTERN})
     found.update(
         key
-        for email in non_ascii.values_list(email_field, flat=True).iterator()
+        for email in non_ascii.values_list(email_field, flat=True)
         if email and (key := email_key(email)) in keys
     )
     return found
