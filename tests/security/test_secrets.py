@@ -16,6 +16,7 @@ import sys
 import uuid
 from typing import Any
 
+import django
 import pytest
 from django.core import mail
 from django.core.cache.backends.locmem import LocMemCache
@@ -57,7 +58,10 @@ def anonymous() -> Client:
 
 @pytest.fixture
 def admins(settings: Any) -> None:
-    settings.ADMINS = [("Ops", "ops@example.com")]
+    # Django 6.0 takes plain addresses and deprecates (name, address) pairs.
+    settings.ADMINS = (
+        ["ops@example.com"] if django.VERSION >= (6, 0) else [("Ops", "ops@example.com")]
+    )
     settings.DEBUG = False
 
 
