@@ -114,7 +114,12 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "profile"
 LOGOUT_REDIRECT_URL = "login"
 
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+# The console backend prints every email, invite links included, to the server's
+# output: a development default only. Without DEBUG the default is Django's own, SMTP
+# on localhost.
+EMAIL_CONFIG = env.email_url(
+    "EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25"
+)
 if django.VERSION >= (6, 1):
     # Django 6.1 configures email backends in MAILERS and deprecates the EMAIL_* settings.
     MAILERS = {"default": mailer_from_email_settings(EMAIL_CONFIG)}
@@ -152,9 +157,15 @@ if django.VERSION < (6, 0):
 if site_url := env.str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else ""):
     SITE_URL = site_url
 
-# The accept rate limit counts in the default cache: several processes need a shared one
-# (e.g. CACHE_URL=rediscache://127.0.0.1:6379/1 or dbcache://invites_cache).
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# The accept rate limit counts in the default cache, so every process that serves the
+# site must share it: without DEBUG the default is the database cache (create its table
+# once with `manage.py createcachetable`); Redis works too
+# (CACHE_URL=rediscache://127.0.0.1:6379/1). A process-local cache is for development.
+CACHES = {
+    "default": env.cache_url(
+        "CACHE_URL", default="locmemcache://" if DEBUG else "dbcache://invites_cache"
+    )
+}
 
 INVITES = {
     "VALID_DURATION": timedelta(seconds=env.int("INVITE_VALID_DURATION", default=86400)),
@@ -182,11 +193,50 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# Logs go to stderr. Unhandled errors (`django.request`, with their traceback) are
+# logged whatever DEBUG says, and emailed to ADMINS when DEBUG is off; the email hides
+# the accept form's fields and the token (the app marks them sensitive). Every line
+# passes `RedactTokens`, so the request lines of `runserver` (`django.server`) carry
+# no invite token either.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "redact_tokens": {"()": "invites.log.RedactTokens"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"},
+        "server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_tokens"],
+        },
+        "server": {
+            "class": "logging.StreamHandler",
+            "formatter": "server",
+            "filters": ["redact_tokens"],
+        },
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false", "redact_tokens"],
+        },
+    },
     "loggers": {
         "invites": {"handlers": ["console"], "level": env.str("INVITES_LOG_LEVEL", default="INFO")},
+        "django.request": {
+            "handlers": ["console", "mail_admins"],
+            "level": "ERROR",
+            "propagate": False,
+        },
+        "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
     },
 }

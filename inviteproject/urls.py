@@ -14,3 +14,9 @@ urlpatterns = [
     path("accounts/profile/", views.profile, name="profile"),
     path("", include("invites.urls")),
 ]
+
+# Errors raised outside the API's views (unknown paths, a 500) answer JSON under /api/.
+handler400 = "invites.api.handlers.bad_request"
+handler403 = "invites.api.handlers.permission_denied"
+handler404 = "invites.api.handlers.page_not_found"
+handler500 = "invites.api.handlers.server_error"

@@ -4,6 +4,8 @@
 - E007 SITE_URL is not an absolute http(s) URL.
 - E008 SITE_URL is missing while emails are on and DEBUG is off; W002 missing otherwise.
 - E011 ACCEPT_URL is None (the app's page) but the URLconf does not route `invites.urls`.
+- W003 DEBUG is off and the accept rate limit counts in a process-local cache; W004 in
+  a cache that stores nothing.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.cache import DEFAULT_CACHE_ALIAS
+from django.core.cache.backends.dummy import DummyCache
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.utils.module_loading import import_string
 
@@ -150,3 +155,38 @@ def check_accept_page_is_mounted(app_configs: Any = None, **kwargs: Any) -> list
             id="invites.E011",
         )
     ]
+
+
+@register(Tags.caches)
+def check_rate_limit_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """The accept rate limit holds across processes only in a cache they all share."""
+    if settings.DEBUG:
+        return []
+    try:
+        backend = import_string(settings.CACHES[DEFAULT_CACHE_ALIAS]["BACKEND"])
+    except (ImportError, KeyError, TypeError):
+        return []  # Django's own checks report a broken CACHES
+    hint = (
+        "Point CACHES['default'] to a cache that every process of the site shares: the "
+        "database cache (after `manage.py createcachetable`), Redis or Memcached."
+    )
+    if issubclass(backend, LocMemCache):
+        return [
+            Warning(
+                "The accept rate limit (INVITES['ACCEPT_RATE']) counts in a process-local "
+                "cache (LocMemCache): each server process counts on its own, so N processes "
+                "let N times the rate through.",
+                hint=hint,
+                id="invites.W003",
+            )
+        ]
+    if issubclass(backend, DummyCache):
+        return [
+            Warning(
+                "The accept rate limit (INVITES['ACCEPT_RATE']) is off: the default cache "
+                "(DummyCache) stores nothing, so no attempt is counted.",
+                hint=hint,
+                id="invites.W004",
+            )
+        ]
+    return []

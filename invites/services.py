@@ -26,6 +26,7 @@ from django.db.models import Field
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 
 from invites import bulk, signals
 from invites.adapter import get_adapter
@@ -46,6 +47,10 @@ logger = logging.getLogger(__name__)
 UUID_RE = re.compile(
     r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32}", re.IGNORECASE
 )
+
+# Any character outside ASCII (NUL left out: PostgreSQL text cannot hold it), written
+# so that SQLite's Python `re` and PostgreSQL's regular expressions read it alike.
+NON_ASCII_PATTERN = "[^\x01-\x7f]"
 
 # User fields an invitee never chooses: the email comes from the invite, the rest are
 # privileges or bookkeeping.
@@ -345,8 +350,11 @@ def _check_no_users(parsed: list[tuple[str, Any]], keys: list[str]) -> None:
 def _user_email_keys(emails: Iterable[str]) -> set[str]:
     """The `email_key`s of existing users whose email matches one of `emails`.
 
-    The database narrows by `lower()` (ASCII-only on SQLite), Python decides by
-    `email_key`, so "ß" and "SS" style matches are decided the same way everywhere.
+    Exact for every Unicode variant, on every database: a user's ASCII email matches a
+    key only through its ASCII lower case, which every database computes the same way,
+    so the database looks those up by `lower(email)`; a user's non-ASCII email can
+    match an ASCII key ("ß" and "SS", fullwidth letters), which no database function
+    decides portably, so every such user is read and Python compares `email_key`s.
     """
     User = get_user_model()
     email_field = User.get_email_field_name()
@@ -354,23 +362,32 @@ def _user_email_keys(emails: Iterable[str]) -> set[str]:
         email_column = cast("Field[Any, Any]", User._meta.get_field(email_field))
     except FieldDoesNotExist:
         return set()
-    candidates = sorted(
-        {variant for email in emails for variant in (email.lower(), email_key(email))}
-    )
+    keys = {email_key(email) for email in emails}
+    ascii_keys = sorted(key for key in keys if key.isascii())
     found: set[str] = set()
-    for chunk in bulk.chunked(candidates, bulk.in_clause_chunk_size()):
+    manager = User._default_manager
+    for chunk in bulk.chunked(ascii_keys, bulk.in_clause_chunk_size()):
         users = (
-            User._default_manager.annotate(_invites_email=Lower(email_field))
+            manager.annotate(_invites_email=Lower(email_field))
             .filter(_invites_email__in=bulk.values_in(chunk, email_column))
             .values_list(email_field, flat=True)
         )
         found.update(email_key(email) for email in users if email)
+    non_ascii = manager.filter(**{f"{email_field}__regex": NON_ASCII_PATTERN})
+    found.update(
+        key
+        for email in non_ascii.values_list(email_field, flat=True)
+        if email and (key := email_key(email)) in keys
+    )
     return found
 
 
 # --- accept -------------------------------------------------------------------------
 
 
+# The raw token and the password are hidden from error reports (`sensitive_variables`):
+# the debug page and the admins' error email list every frame's local variables.
+@sensitive_variables()
 def accept_invite(token: str, *, password: str, **user_fields: Any) -> AbstractBaseUser:
     """Create the invitee's user from a raw token and mark the invite accepted.
 
@@ -395,13 +412,20 @@ def accept_invite(token: str, *, password: str, **user_fields: Any) -> AbstractB
         # Whatever the adapter did, the account gets the address the invite went to.
         email_field = User.get_email_field_name()
         setattr(user, email_field, invite.email)
-        if email_field != User.USERNAME_FIELD and not getattr(user, User.USERNAME_FIELD, None):
+        derive_username = email_field != User.USERNAME_FIELD and not getattr(
+            user, User.USERNAME_FIELD, None
+        )
+        if derive_username:
             setattr(user, User.USERNAME_FIELD, _free_username(User, invite.email))
         # The stubs name the default User; the validators take any user model.
         validate_password(password, user=user)  # type: ignore[arg-type]
         user.set_password(password)
-        user.full_clean(exclude=["password"])
-        user.save()
+        # A derived username is the app's to change: whether it is still free is settled
+        # by the insert itself (`_save_new_user`), which a concurrent accept cannot race
+        # past as it can a uniqueness query.
+        excluded = ["password", User.USERNAME_FIELD] if derive_username else ["password"]
+        user.full_clean(exclude=excluded)
+        _save_new_user(user, invite.email, derive_username=derive_username)
 
         now = timezone.now()
         invite.accepted = True
@@ -412,6 +436,7 @@ def accept_invite(token: str, *, password: str, **user_fields: Any) -> AbstractB
     return user
 
 
+@sensitive_variables()
 def check_invite_token(token: str) -> Invite:
     """The invite that `token` would accept now, changing nothing (for a page's GET).
 
@@ -422,11 +447,13 @@ def check_invite_token(token: str) -> Invite:
     return _acceptable_invite(Invite.all_objects.all(), token)
 
 
+@sensitive_variables()
 def _check_token_shape(token: Any) -> None:
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
         raise InvalidInviteToken()
 
 
+@sensitive_variables()
 def _acceptable_invite(queryset: Any, token: str) -> Invite:
     """The invite of `token` from `queryset`, if it can be accepted; else the domain error."""
     try:
@@ -450,6 +477,36 @@ def _check_user_fields(User: Any, user_fields: Mapping[str, Any]) -> None:
     refused = sorted(set(user_fields) & protected)
     if refused:
         raise TypeError(f"accept_invite() does not take the user field(s): {', '.join(refused)}.")
+
+
+# How often a derived username is chosen again after another accept took it first.
+USERNAME_ATTEMPTS = 5
+
+
+def _save_new_user(user: AbstractBaseUser, email: str, *, derive_username: bool) -> None:
+    """Insert the new user; on a username that another accept just took, derive another.
+
+    Each insert runs in a savepoint, so a collision leaves the accept's transaction (and
+    its lock on the invite) usable. A collision on the email means the address was
+    registered meanwhile: `UserAlreadyExists`.
+    """
+    User: Any = type(user)
+    for attempt in range(1, USERNAME_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                user.save()
+            return
+        except IntegrityError:
+            if email_key(email) in _user_email_keys([email]):
+                raise UserAlreadyExists([email]) from None
+            username = getattr(user, User.USERNAME_FIELD)
+            taken = User._default_manager.filter(
+                **{f"{User.USERNAME_FIELD}__iexact": username}
+            ).exists()
+            if not (derive_username and taken) or attempt == USERNAME_ATTEMPTS:
+                raise
+            logger.info("A derived username was taken meanwhile (attempt %d); retrying.", attempt)
+            setattr(user, User.USERNAME_FIELD, _free_username(User, email))
 
 
 def _free_username(User: Any, email: str) -> str:

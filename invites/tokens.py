@@ -18,13 +18,14 @@ import hmac
 import secrets
 from base64 import urlsafe_b64encode
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from uuid import UUID
 
 from django.conf import settings
 from django.utils.crypto import salted_hmac
 from django.utils.encoding import force_bytes
+from django.views.decorators.debug import sensitive_variables
 
 if TYPE_CHECKING:
     from invites.models import Invite
@@ -37,10 +38,14 @@ MAX_TOKEN_LENGTH = 128
 
 @dataclass(frozen=True, slots=True)
 class MintedToken:
-    """A freshly minted token: what to store (`nonce`, `digest`) and what to hand out."""
+    """A freshly minted token: what to store (`nonce`, `digest`) and what to hand out.
 
-    nonce: str
-    token: str
+    Its repr shows only the digest: the token, and the nonce it is rebuilt from, must
+    not reach a log line or an error report that prints the object.
+    """
+
+    nonce: str = field(repr=False)
+    token: str = field(repr=False)
     digest: str
 
 
@@ -53,12 +58,14 @@ def _encode(mac: bytes) -> str:
     return urlsafe_b64encode(mac).rstrip(b"=").decode("ascii")
 
 
+@sensitive_variables()
 def make_token(invite_id: UUID, nonce: str, *, secret: str | bytes | None = None) -> str:
     """The raw token of an invite id and nonce under `secret` (default: `SECRET_KEY`)."""
     mac = salted_hmac(KEY_SALT, f"{invite_id}:{nonce}", secret=secret, algorithm="sha256")
     return _encode(mac.digest())
 
 
+@sensitive_variables()
 def hash_token(token: str) -> str:
     """The SHA-256 hex digest of a raw token, as stored in `Invite.token_hash`."""
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
@@ -85,6 +92,7 @@ def mint_tokens(invite_ids: list[UUID]) -> Iterator[MintedToken]:
         yield MintedToken(nonce=nonce, token=token, digest=sha256(token.encode()).hexdigest())
 
 
+@sensitive_variables()
 def rebuild_token(invite: Invite) -> str | None:
     """The invite's current raw token, or None when no configured key produces it.
 

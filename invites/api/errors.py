@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -60,6 +61,22 @@ class InviteConflict(InviteAPIError):
     default_code = "conflict"
 
 
+class PayloadTooLarge(exceptions.APIException):
+    """413: the request body is over the endpoint's size limit; it was not read."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = _("The request body is too large.")
+    default_code = "too_large"
+
+    def __init__(self, limit: int | None = None) -> None:
+        detail = (
+            _("The request body is larger than %(limit)d bytes.") % {"limit": limit}
+            if limit is not None
+            else self.default_detail
+        )
+        super().__init__(detail=detail, code=self.default_code)
+
+
 class EmailRejected(exceptions.ValidationError):
     """400 as `{"email": [...]}`: invalid, or an invite or a user exists for it."""
 
@@ -96,6 +113,9 @@ def translate(error: Exception, table: ErrorTable) -> Exception:
         factory = table.get(cls)
         if factory is not None:
             return factory(error)
+    if isinstance(error, RequestDataTooBig):
+        # Django's own limit (`DATA_UPLOAD_MAX_MEMORY_SIZE`), met while reading the body.
+        return PayloadTooLarge(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     # Not expected by this action: still the client's 400, never a 500.
     if isinstance(error, InviteError):
         return InviteBadRequest(error)

@@ -1,4 +1,5 @@
-"""The API's JSON parser: DRF's, made to refuse what would otherwise fail later as a 500."""
+"""The API's JSON parser: DRF's, made to refuse what would otherwise fail later as a 500;
+and the body size limit that applies before any parser reads a byte."""
 
 from __future__ import annotations
 
@@ -6,9 +7,50 @@ import math
 from collections.abc import Mapping
 from typing import IO, Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+
+from invites.api.errors import PayloadTooLarge
+
+# The public accept endpoint's limit. A body it can use holds a token, a password of at
+# most 4096 characters and two names: even written as `\uXXXX` escapes that stays far
+# below this, while a parse of this many bytes of anything costs only milliseconds.
+ACCEPT_MAX_BODY_SIZE = 64 * 1024
+
+
+def check_body_size(request: Request, limit: int | None) -> None:
+    """Raise `PayloadTooLarge` when the declared body is over `limit` bytes (None: no limit).
+
+    Only the `Content-Length` header is read, so an oversized body is refused before a
+    byte of it is: the WSGI server hands Django at most that many bytes anyway.
+    """
+    if limit is None:
+        return
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return  # unreadable: Django and DRF read no body at all
+    if length > limit:
+        raise PayloadTooLarge(limit)
+
+
+class BodySizeLimitMixin:
+    """For API views: refuse an oversized body (413) before authentication and parsing.
+
+    `max_body_size` is the view's limit in bytes; None (the default) means the
+    project's `DATA_UPLOAD_MAX_MEMORY_SIZE`, Django's own limit for request bodies.
+    """
+
+    max_body_size: int | None = None
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        """Check the body size first, then DRF's authentication, permissions, throttles."""
+        limit = self.max_body_size or settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        check_body_size(request, limit)
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
 
 
 class InvitesJSONParser(JSONParser):

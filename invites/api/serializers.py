@@ -12,7 +12,9 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import ProhibitNullCharactersValidator
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
@@ -20,6 +22,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from invites.conf import invites_settings
+from invites.metadata import MAX_METADATA_BYTES, MAX_METADATA_DEPTH, validate_metadata
 from invites.models import Invite, InviteStatus
 
 # Longest string taken as an invite id: a UUID is 36 characters, so anything longer
@@ -92,11 +95,17 @@ class AcceptOutputSerializer(serializers.Serializer):
 
 
 class MetadataField(serializers.DictField):
-    """A JSON object of free-form data; refuses NUL characters, which PostgreSQL cannot store."""
+    """A JSON object of free-form data within the metadata limits (`invites.metadata`);
+    refuses NUL characters, which PostgreSQL cannot store."""
 
     default_error_messages = {"null_characters": _("Null characters are not allowed.")}
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
+        try:
+            # Before anything else walks or copies the value.
+            validate_metadata(data)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(list(error.messages)) from None
         value: dict[str, Any] = super().to_internal_value(data)
         stack: list[Any] = [value]
         while stack:
@@ -116,7 +125,18 @@ class InviteCreateInputSerializer(serializers.Serializer):
     """Body of `POST /api/invites/`."""
 
     email = serializers.EmailField(max_length=254)
-    metadata = MetadataField(required=False, allow_null=True, help_text=_("Free-form JSON object."))
+    metadata = MetadataField(
+        required=False,
+        allow_null=True,
+        help_text=format_lazy(
+            _(
+                "Free-form JSON object, nested at most {depth} levels deep (the object "
+                "itself is the first) and at most {size} bytes as compact UTF-8 JSON."
+            ),
+            depth=MAX_METADATA_DEPTH,
+            size=MAX_METADATA_BYTES,
+        ),
+    )
 
 
 class InviteIdsField(serializers.ListField):

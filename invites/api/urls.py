@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
-from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from invites.api.openapi import InviteDocsView
+from invites.api.openapi import InviteDocsView, InviteSchemaView
 from invites.api.views import AcceptInviteView, InviteViewSet
 
 app_name = "invites_api"
@@ -18,6 +17,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # Before the router's routes, so `accept` is never read as an invite id.
     path("invites/accept/", AcceptInviteView.as_view(), name="invite-accept"),
     *router.urls,
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", InviteSchemaView.as_view(), name="schema"),
     path("docs/", InviteDocsView.as_view(url_name="invites_api:schema"), name="docs"),
 ]

@@ -13,6 +13,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_variables
 from django_filters.rest_framework import DjangoFilterBackend  # type: ignore[import-untyped]
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -43,7 +45,7 @@ from invites.api.filters import (
     InvitePagination,
     InviteSearchFilter,
 )
-from invites.api.parsers import InvitesJSONParser
+from invites.api.parsers import ACCEPT_MAX_BODY_SIZE, BodySizeLimitMixin, InvitesJSONParser
 from invites.api.permissions import InviteModelPermissions
 from invites.api.serializers import (
     AcceptInputSerializer,
@@ -63,6 +65,7 @@ from invites.exceptions import (
     UserAlreadyExists,
 )
 from invites.models import Invite
+from invites.reports import hide_secrets
 
 # --- the invite viewset ----------------------------------------------------------------
 
@@ -88,8 +91,15 @@ NOT_FOUND_ERRORS: ErrorTable = {InviteNotFound: InviteNotFoundError}
         responses={200: InviteOutputSerializer, **openapi.AUTH_ERRORS, 404: openapi.NOT_FOUND},
     ),
 )
+# Responses carry raw tokens: error reports hide what is marked sensitive (the body
+# `_minted` renders), DEBUG on or off.
+@method_decorator(hide_secrets, name="dispatch")
 class InviteViewSet(
-    InviteErrorsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    BodySizeLimitMixin,
+    InviteErrorsMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Invites: list, create, retrieve, soft-delete, resend one, refresh many."""
 
@@ -156,6 +166,7 @@ class InviteViewSet(
                 "Invalid body or email, or an invite or a user exists for the email.",
             ),
             **openapi.AUTH_ERRORS,
+            413: openapi.TOO_LARGE,
             415: openapi.UNSUPPORTED,
         },
     )
@@ -216,6 +227,7 @@ class InviteViewSet(
             ),
             **openapi.AUTH_ERRORS,
             409: openapi.error("Some invites were already accepted (named in `ids`)."),
+            413: openapi.TOO_LARGE,
             415: openapi.UNSUPPORTED,
         },
     )
@@ -228,6 +240,7 @@ class InviteViewSet(
         return _minted(InviteOutputSerializer(invites, many=True).data)
 
 
+@sensitive_variables()
 def _minted(data: Any, status_code: int = status.HTTP_200_OK) -> Response:
     """A response that carries raw tokens: never stored by a cache."""
     return Response(data, status=status_code, headers={"Cache-Control": "no-store"})
@@ -236,8 +249,14 @@ def _minted(data: Any, status_code: int = status.HTTP_200_OK) -> Response:
 # --- accept -------------------------------------------------------------------------
 
 
-class AcceptInviteView(InviteErrorsMixin, APIView):
+# The request carries a raw token and a password: error reports (the debug page, the
+# admins' email) show neither a form field of it nor this view's local variables.
+@method_decorator(hide_secrets, name="dispatch")
+class AcceptInviteView(BodySizeLimitMixin, InviteErrorsMixin, APIView):
     """Public: the invitee sets a password and becomes a user."""
+
+    # Public and unauthenticated: a body larger than any usable one is refused unread.
+    max_body_size = ACCEPT_MAX_BODY_SIZE
 
     # No session authentication, so a logged-in browser meets no CSRF check here.
     authentication_classes: list[Any] = []
@@ -272,11 +291,13 @@ class AcceptInviteView(InviteErrorsMixin, APIView):
                 "or a token problem (`code`: `invalid_token`, `expired`, `already_accepted`).",
             ),
             409: openapi.error("A user with the invite's email exists already (`user_exists`)."),
+            413: openapi.error(f"The body is over {ACCEPT_MAX_BODY_SIZE} bytes (`too_large`)."),
             415: openapi.UNSUPPORTED,
             429: openapi.error("Too many attempts from this address; see `Retry-After`."),
         },
         auth=[],
     )
+    @method_decorator(sensitive_variables())
     def post(self, request: Request) -> Response:
         """Create the invitee's user through `accept_invite`."""
         serializer = AcceptInputSerializer(data=request.data)

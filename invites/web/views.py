@@ -26,7 +26,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -34,6 +34,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_variables
 
 from invites import services
 from invites.adapter import get_adapter
@@ -45,6 +46,7 @@ from invites.exceptions import (
     UserAlreadyExists,
 )
 from invites.ratelimit import accept_allowed
+from invites.reports import hide_secrets
 from invites.tokens import MAX_TOKEN_LENGTH
 from invites.web.forms import AcceptInviteForm
 
@@ -58,6 +60,9 @@ DONE_COOKIE_AGE = 60 * 60
 
 # Raw tokens are URL-safe base64; anything else is refused before it reaches a cookie.
 TOKEN_SHAPE = re.compile(rf"[A-Za-z0-9_-]{{1,{MAX_TOKEN_LENGTH}}}")
+
+# What an error report shows in place of the token.
+REDACTED = "********************"
 
 MISSING = "missing"
 THROTTLED = "throttled"
@@ -121,6 +126,21 @@ def page_headers(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
     return wrapped
 
 
+@sensitive_variables()
+def take_token_out_of_request(request: HttpRequest) -> str:
+    """The link's `token` query parameter, removed from the request itself.
+
+    An error report quotes the request's URL and query parameters, and Django's report
+    filters hide neither; once the token is read, the request shows it as `********`.
+    """
+    token = request.GET.get("token", "")
+    query = request.GET.copy()
+    query["token"] = REDACTED
+    request.META["QUERY_STRING"] = query.urlencode(safe="*")
+    request.GET = QueryDict(request.META["QUERY_STRING"])
+    return token
+
+
 def login_url() -> str | None:
     """Where the invitee signs in (the adapter's `get_login_url`); None shows no link."""
     return get_adapter().get_login_url()
@@ -153,11 +173,15 @@ def throttled_page(request: HttpRequest, wait: float | None) -> HttpResponse:
 
 
 @method_decorator(page_headers, name="dispatch")
+# Error reports (the debug page, the admins' email) show no form field, and no local
+# variable of the methods that hold the token or the password.
+@method_decorator(hide_secrets, name="dispatch")
 class AcceptPageView(View):
     """`/invites/accept/`: check the link on GET, accept the invite on POST."""
 
     template_name = "invites/accept_form.html"
 
+    @method_decorator(sensitive_variables())
     def get(self, request: HttpRequest) -> HttpResponse:
         if "token" in request.GET:
             return self.take_token_out_of_url(request)
@@ -171,6 +195,7 @@ class AcceptPageView(View):
         form_class = get_adapter().get_accept_form_class()
         return self.show_form(request, form_class(invite=invite))
 
+    @method_decorator(sensitive_variables())
     def post(self, request: HttpRequest) -> HttpResponse:
         allowed, wait = accept_allowed(request)
         if not allowed:
@@ -198,12 +223,13 @@ class AcceptPageView(View):
             return self.refuse(request, error)
         return self.accepted(request, user)
 
+    @method_decorator(sensitive_variables())
     def take_token_out_of_url(self, request: HttpRequest) -> HttpResponse:
         """Count the attempt, keep the token in a cookie, redirect to the bare URL."""
+        token = take_token_out_of_request(request)
         allowed, wait = accept_allowed(request)
         if not allowed:
             return throttled_page(request, wait)
-        token = request.GET.get("token", "")
         if not TOKEN_SHAPE.fullmatch(token):
             # Not one of ours (and maybe not fit for a cookie); empty reads as invalid.
             token = ""
@@ -220,6 +246,7 @@ class AcceptPageView(View):
         )
         return response
 
+    @method_decorator(sensitive_variables())
     def stored_token(self, request: HttpRequest) -> str | None:
         """The token our redirect stored, or None when there is none (or it was forged)."""
         token: str | None = request.get_signed_cookie(
