@@ -15,12 +15,12 @@ pytestmark = pytest.mark.django_db
 
 OPERATIONS = {
     ("/api/invites/", "get"): {"200", "400", "401", "403", "404"},
-    ("/api/invites/", "post"): {"201", "400", "401", "403", "415"},
+    ("/api/invites/", "post"): {"201", "400", "401", "403", "413", "415"},
     ("/api/invites/{id}/", "get"): {"200", "401", "403", "404"},
     ("/api/invites/{id}/", "delete"): {"204", "401", "403", "404"},
     ("/api/invites/{id}/resend/", "post"): {"200", "401", "403", "404", "409"},
-    ("/api/invites/refresh/", "post"): {"200", "400", "401", "403", "409", "415"},
-    ("/api/invites/accept/", "post"): {"201", "400", "409", "415", "429"},
+    ("/api/invites/refresh/", "post"): {"200", "400", "401", "403", "409", "413", "415"},
+    ("/api/invites/accept/", "post"): {"201", "400", "409", "413", "415", "429"},
 }
 
 
