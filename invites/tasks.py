@@ -1,6 +1,6 @@
 """The background task that emails a batch of invites their links.
 
-Its arguments are `[invite id, token digest]` pairs, never raw tokens: each token is
+Its arguments are `"<invite id>:<token digest>"` strings, never raw tokens: each token is
 rebuilt from its invite row when the task runs (see `invites.tokens`). Delivery is
 idempotent, keyed on (invite, current digest): an invite that moved on since it was
 queued (refreshed, accepted, deleted, expired) or whose current link already went out
@@ -76,10 +76,8 @@ class Outcome:
 
 
 @task()
-def deliver_invite_emails(
-    invites: list[list[str]], kind: EmailKind, attempt: int = 1
-) -> dict[str, int]:
-    """Email each `[invite id, token digest]` its link, unless it moved on since queued."""
+def deliver_invite_emails(invites: list[str], kind: EmailKind, attempt: int = 1) -> dict[str, int]:
+    """Email each `"<invite id>:<token digest>"` its link, unless it moved on since queued."""
     outcomes = deliver(invites, kind, attempt)
     return dict(Counter(outcomes.values()))
 
@@ -87,7 +85,7 @@ def deliver_invite_emails(
 @task()
 def deliver_invite_email(invite_id: str, token_hash: str, kind: EmailKind, attempt: int = 1) -> str:
     """One invite's email; tasks queued before batching still run through here."""
-    return deliver([[invite_id, token_hash]], kind, attempt)[invite_id]
+    return deliver([f"{invite_id}:{token_hash}"], kind, attempt)[invite_id]
 
 
 @dataclass
@@ -102,11 +100,14 @@ class Run:
     previous: dict[Any, datetime | None] = field(default_factory=dict)
 
 
-def deliver(items: list[list[str]], kind: EmailKind, attempt: int = 1) -> dict[str, str]:
+def deliver(items: list[str], kind: EmailKind, attempt: int = 1) -> dict[str, str]:
     """Run one batch; return `{invite id: Outcome}` in the given order."""
     if kind not in KINDS:
         raise ValueError(f"Unknown invite email kind: {kind!r}.")
-    wanted = {str(invite_id): str(digest) for invite_id, digest in items}
+    wanted = {}
+    for item in items:
+        invite_id, _colon, digest = str(item).partition(":")
+        wanted[invite_id] = digest
     run = Run(kind=kind, attempt=attempt)
     using = router.db_for_write(Invite)
     with transaction.atomic(using=using):
@@ -253,7 +254,7 @@ def _requeue(
         queued_at=due
     )
     deliver_invite_emails.using(run_after=due).enqueue(
-        [[str(invite.pk), invite.token_hash] for invite in invites], kind, attempt
+        [f"{invite.pk}:{invite.token_hash}" for invite in invites], kind, attempt
     )
 
 

@@ -198,7 +198,7 @@ def test_refresh_queues_one_email_per_invite_with_the_new_digest(
     stored = hashes()
     # One task for the batch, holding each invite's id and new digest.
     assert [list(result.args) for result in dummy_tasks.results] == [
-        [[[str(invite.pk), stored[invite.pk]] for invite in invites], "resent"]
+        [[f"{invite.pk}:{stored[invite.pk]}" for invite in invites], "resent"]
     ]
 
 

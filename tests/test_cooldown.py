@@ -17,10 +17,14 @@ from invites.tokens import hash_token
 from tests.test_tasks import run_worker, token_in
 
 pytestmark = pytest.mark.django_db
+# A real worker closes the connection between tasks (as Django does between requests),
+# which would end a test's enclosing transaction.
+with_worker = pytest.mark.django_db(transaction=True)
 
 START = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)
 
 
+@with_worker
 def test_100_resends_within_a_minute_send_two_emails_the_last_with_the_newest_link(
     database_tasks, mailoutbox
 ):
@@ -47,6 +51,7 @@ def test_100_resends_within_a_minute_send_two_emails_the_last_with_the_newest_li
     assert not DBTaskResult.objects.filter(status="READY").exists()  # nothing left behind
 
 
+@with_worker
 def test_a_resend_after_the_cooldown_goes_out_at_once(database_tasks, mailoutbox):
     with time_machine.travel(START, tick=False) as clock:
         [invite] = services.create_invites(["later@example.com"])
@@ -58,6 +63,7 @@ def test_a_resend_after_the_cooldown_goes_out_at_once(database_tasks, mailoutbox
     assert [token_in(message) for message in mailoutbox] == [invite.token, newest.token]
 
 
+@with_worker
 def test_the_deferred_task_waits_for_the_cooldown_to_end(database_tasks, mailoutbox, settings):
     settings.INVITES = {"EMAIL_COOLDOWN": timedelta(minutes=10)}
     with time_machine.travel(START, tick=False) as clock:
@@ -83,6 +89,7 @@ def test_the_deferred_task_waits_for_the_cooldown_to_end(database_tasks, mailout
     assert len(mailoutbox) == 2
 
 
+@with_worker
 def test_cooldown_zero_turns_it_off(database_tasks, mailoutbox, settings):
     settings.INVITES = {"EMAIL_COOLDOWN": 0}
     [invite] = services.create_invites(["eager@example.com"])

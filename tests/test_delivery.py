@@ -63,8 +63,8 @@ def quiet_invites(settings):
     return make
 
 
-def pairs(invites) -> list[list[str]]:
-    return [[str(invite.pk), hash_token(invite.token)] for invite in invites]
+def pairs(invites) -> list[str]:
+    return [f"{invite.pk}:{hash_token(invite.token)}" for invite in invites]
 
 
 def test_a_batch_loads_its_invites_in_one_query_and_sends_over_one_connection(
@@ -104,7 +104,7 @@ def test_outcomes_per_invite_in_one_batch(quiet_invites, counting_backend):
     mail.outbox.clear()
 
     outcomes = deliver(
-        [*pairs([sent, refreshed, accepted, deleted, fine]), ["not-a-uuid", "0" * 64]],
+        [*pairs([sent, refreshed, accepted, deleted, fine]), "not-a-uuid:" + "0" * 64],
         "created",
     )
 

@@ -23,8 +23,8 @@ def queued(backend) -> list[list[object]]:
     return [list(result.args) for result in backend.results]
 
 
-def pairs(invites) -> list[list[str]]:
-    return [[str(invite.pk), invite.token_hash] for invite in invites]
+def pairs(invites) -> list[str]:
+    return [f"{invite.pk}:{invite.token_hash}" for invite in invites]
 
 
 # --- a backend outside the database: queued after the commit ---------------------------
@@ -56,7 +56,7 @@ def test_refresh_queues_the_new_digests_in_given_order(
 
     assert queued(dummy_tasks) == [[pairs(refreshed), "resent"]]
     stored = dict(Invite.objects.values_list("pk", "token_hash"))
-    assert [digest for _pk, digest in queued(dummy_tasks)[0][0]] == [
+    assert [item.split(":")[1] for item in queued(dummy_tasks)[0][0]] == [
         stored[first.pk],
         stored[second.pk],
     ]

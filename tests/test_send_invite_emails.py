@@ -54,7 +54,7 @@ def test_queues_only_unsent_links_not_queued_recently(dummy_tasks, settings):
     assert "Queued 2 invite emails." in out
     [result] = dummy_tasks.results
     assert sorted(result.args[0]) == sorted(
-        [[str(i.pk), hash_token(i.token)] for i in (never, stale)]
+        [f"{i.pk}:{hash_token(i.token)}" for i in (never, stale)]
     )
     assert result.args[1] == "created"
     stored = Invite.objects.get(pk=never.pk)
@@ -86,7 +86,7 @@ def test_refreshed_links_are_queued_as_resent(dummy_tasks, make_invite):
     run()
 
     [result] = dummy_tasks.results
-    assert list(result.args) == [[[str(invite.pk), hash_token(refreshed.token)]], "resent"]
+    assert list(result.args) == [[f"{invite.pk}:{hash_token(refreshed.token)}"], "resent"]
 
 
 def test_a_bad_duration_is_a_usage_error():

@@ -242,7 +242,7 @@ def test_no_raw_token_is_stored_in_the_task_table(
     rows = list(DBTaskResult.objects.order_by("enqueued_at").values())
     assert len(rows) == 3  # one task per batch
     assert [row["args_kwargs"]["args"] for row in rows] == [
-        [[[str(invite.pk), hash_token(invite.token)] for invite in invites], kind]
+        [[f"{invite.pk}:{hash_token(invite.token)}" for invite in invites], kind]
         for invites, kind in ((created, "created"), (first, "resent"), (second, "resent"))
     ]
     dump = json.dumps(rows, default=str)
@@ -338,7 +338,7 @@ def test_failure_with_a_deferring_backend_queues_a_later_retry(
     [retry] = DBTaskResult.objects.all()
     assert retry.task.func is deliver_invite_emails.func
     assert retry.args_kwargs["args"] == [
-        [[str(pending_invite.pk), pending_invite.token_hash]],
+        [f"{pending_invite.pk}:{pending_invite.token_hash}"],
         "resent",
         2,
     ]
