@@ -40,7 +40,7 @@ from typing import Any
 from uuid import UUID
 
 from django.core.mail import EmailMessage
-from django.db import router, transaction
+from django.db import OperationalError, router, transaction
 from django.utils import timezone
 
 from invites.conf import invites_settings
@@ -57,6 +57,8 @@ RETRY_BASE_DELAY = timedelta(minutes=1)
 RETRY_FACTOR = 4
 
 DELIVERY_ERRORS = (smtplib.SMTPException, OSError)
+CLAIM_ATTEMPTS = 3
+DEADLOCK_SQLSTATE = "40P01"
 
 
 class Outcome:
@@ -108,10 +110,20 @@ def deliver(items: list[str], kind: EmailKind, attempt: int = 1) -> dict[str, st
     for item in items:
         invite_id, _colon, digest = str(item).partition(":")
         wanted[invite_id] = digest
-    run = Run(kind=kind, attempt=attempt)
     using = router.db_for_write(Invite)
-    with transaction.atomic(using=using):
-        _claim(run, wanted, using)
+    for claim_attempt in range(1, CLAIM_ATTEMPTS + 1):
+        run = Run(kind=kind, attempt=attempt)
+        try:
+            with transaction.atomic(using=using):
+                _claim(run, wanted, using)
+        except OperationalError as error:
+            # A bulk refresh locks rows in its own order; PostgreSQL breaks the deadlock
+            # by aborting one side, and the claim (which wrote nothing yet) runs again.
+            if claim_attempt == CLAIM_ATTEMPTS or not _is_deadlock(error):
+                raise
+            logger.warning("Claiming a batch of invite emails hit a deadlock; retrying.")
+        else:
+            break
     if run.messages:
         _send(run, using)
     for invite_id, outcome in run.outcomes.items():
@@ -270,6 +282,10 @@ def _skip_reason(invite: Invite, token_hash: str) -> str | None:
     if invite.sent_at is not None:
         return Outcome.SKIPPED_SENT
     return None
+
+
+def _is_deadlock(error: OperationalError) -> bool:
+    return getattr(error.__cause__, "sqlstate", None) == DEADLOCK_SQLSTATE
 
 
 def _parse_uuid(value: str) -> UUID | None:

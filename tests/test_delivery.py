@@ -163,3 +163,42 @@ def test_an_unknown_kind_is_refused(quiet_invites):
     [invite] = quiet_invites(1)
     with pytest.raises(ValueError, match="kind"):
         deliver_invite_emails.call(pairs([invite]), "reminder")
+
+
+def test_a_deadlocked_claim_runs_again(quiet_invites, counting_backend, monkeypatch):
+    from django.db import OperationalError
+
+    from invites import tasks
+
+    [invite] = quiet_invites(1)
+    real_claim = tasks._claim
+    calls = []
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    def claim_once_deadlocked(*args):
+        calls.append(args)
+        if len(calls) == 1:
+            raise OperationalError("deadlock detected") from Deadlock()
+        return real_claim(*args)
+
+    monkeypatch.setattr(tasks, "_claim", claim_once_deadlocked)
+
+    assert deliver_invite_emails.call(pairs([invite]), "created") == {Outcome.SENT: 1}
+    assert len(calls) == 2
+    assert len(mail.outbox) == 1
+
+
+def test_sending_a_batch_uses_no_deprecated_mail_api(quiet_invites, recwarn):
+    invites = quiet_invites(2)
+
+    deliver_invite_emails.call(pairs(invites), "created")
+
+    assert len(mail.outbox) == 2
+    deprecated = [
+        str(warning.message)
+        for warning in recwarn
+        if "get_connection" in str(warning.message) or "fail_silently" in str(warning.message)
+    ]
+    assert deprecated == []
