@@ -416,6 +416,15 @@ def check(
     if unsent:
         fail(f"{unsent} invites have no sent_at")
 
+    from invites import services
+
+    # A few newest links, followed: each accepts its own invite.
+    followed = [e for e in emails if hash_token(e.token) == stored[by_email[e.to]][1]][:3]
+    for email in followed:
+        user = services.accept_invite(email.token, password="e2e-Correct-Horse-42")  # noqa: S106
+        if user.email != email.to:
+            fail("a followed link created the wrong user")
+
     tokens = [*first_tokens.values(), *(t for call in second for t in call.tokens.values())]
     dump = json.dumps(list(DBTaskResult.objects.values()), default=str)
     leaked = [token for token in tokens if token in dump]
