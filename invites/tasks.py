@@ -140,7 +140,7 @@ def _claim(run: Run, wanted: dict[str, str], using: str) -> None:
         .select_for_update(of=("self",))
         .select_related("invited_by")
         .filter(pk__in=[pk for pk in parsed.values() if pk is not None])
-        .order_by("pk")  # one lock order for every worker and refresh
+        .order_by("pk")  # one lock order among workers: they never deadlock each other
     }
     now = timezone.now()
     cooldown = invites_settings.EMAIL_COOLDOWN
