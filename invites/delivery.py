@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import router, transaction
+from django.db import DatabaseError, router, transaction
 from django.db.models import Q
 
 from invites.bulk import chunked
@@ -47,8 +47,10 @@ def queue_invite_emails(
 
     Call it inside the transaction that minted the tokens: the tasks commit with it on
     the database queue, and are queued right after the commit on any other backend.
-    A queue that refuses a task is logged, never raised: the invites stay findable by
-    `send_invite_emails`.
+    A queue that refuses a task (a misconfigured queue name, a backend that is down) is
+    logged, never raised: the invites stay findable by `send_invite_emails`. A database
+    error while writing the task rows inside the caller's transaction is raised: that
+    transaction is unusable, and the whole call rolls back, tokens and emails together.
     """
     batches = [
         [task_argument(invite) for invite in chunk] for chunk in chunked(invites, EMAIL_BATCH_SIZE)
@@ -57,12 +59,12 @@ def queue_invite_emails(
         return
     if queue_is_transactional(using):
         for batch in batches:
-            _enqueue(batch, kind, run_after=run_after, savepoint_using=using)
+            _enqueue(batch, kind, run_after=run_after, in_transaction=True)
     else:
 
         def enqueue_all() -> None:
             for batch in batches:
-                _enqueue(batch, kind, run_after=run_after)
+                _enqueue(batch, kind, run_after=run_after, in_transaction=False)
 
         transaction.on_commit(enqueue_all, using=using)
 
@@ -90,21 +92,19 @@ def _enqueue(
     kind: EmailKind,
     *,
     run_after: datetime | None,
-    savepoint_using: str | None = None,
+    in_transaction: bool,
 ) -> None:
     task: Any = deliver_invite_emails
     if run_after is not None:
         task = task.using(run_after=run_after)
     try:
-        if savepoint_using is None:
-            task.enqueue(batch, kind)
-        else:
-            # A failed INSERT must not break the caller's transaction.
-            with transaction.atomic(using=savepoint_using):
-                task.enqueue(batch, kind)
-    except Exception:
-        # The queue refused (misconfigured, or its database is down): the tokens stand,
-        # and `send_invite_emails` finds these invites once `queued_at` is stale.
+        # No savepoint around it: one per batch cost as much as the INSERT itself.
+        task.enqueue(batch, kind)
+    except Exception as error:
+        if in_transaction and isinstance(error, DatabaseError):
+            raise
+        # The queue refused (misconfigured, or down): the tokens stand, and
+        # `send_invite_emails` finds these invites once `queued_at` is stale.
         logger.exception(
             "Could not queue the emails of %d invites (first: %s).",
             len(batch),
