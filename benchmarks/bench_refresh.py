@@ -261,7 +261,7 @@ def bench_api(runs: int) -> list[tuple[str, float]]:
     for label, fn, overrides in [
         ("POST /api/invites/refresh/, 1,000 ids", refresh, {"INVITES": {"SEND_EMAILS": False}}),
         (
-            "the same, emails on (1,000 tasks queued, database backend)",
+            "the same, emails on (1,000 emails queued, database backend)",
             refresh,
             {"INVITES": {"SEND_EMAILS": True}, "TASKS": database_tasks},
         ),

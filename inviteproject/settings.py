@@ -170,6 +170,8 @@ CACHES = {
 INVITES = {
     "VALID_DURATION": timedelta(seconds=env.int("INVITE_VALID_DURATION", default=86400)),
     "ACCEPT_RATE": env.str("INVITE_ACCEPT_RATE", default="10/minute"),
+    # At most one invite email per invitee within this many seconds (0: no cooldown).
+    "EMAIL_COOLDOWN": timedelta(seconds=env.int("INVITE_EMAIL_COOLDOWN", default=60)),
 }
 # Unset, the app links to its own accept page wherever invites.urls is mounted.
 if accept_url := env.str("INVITE_ACCEPT_URL", default=""):

@@ -53,6 +53,8 @@ READONLY_FIELDS = (
     "accepted_at",
     "invited_by",
     "sent_at",
+    "queued_at",
+    "last_emailed_at",
     "created_at",
     "updated_at",
 )
@@ -126,6 +128,8 @@ class InviteAdmin(admin.ModelAdmin):
                     "created_at",
                     "updated_at",
                     "sent_at",
+                    "queued_at",
+                    "last_emailed_at",
                     "accepted",
                     "accepted_at",
                 ]

@@ -114,8 +114,16 @@ def live_acceptance(ids: Sequence[UUID], *, using: str = "default") -> dict[UUID
 
 
 # Columns a refresh writes; everything else it reads back unchanged. `sent_at` goes
-# back to NULL: the new link has not been emailed yet.
-REFRESHED_FIELDS = ("token_nonce", "token_hash", "expires_at", "updated_at", "sent_at")
+# back to NULL: the new link has not been emailed yet; `queued_at` says whether its
+# email was queued with it.
+REFRESHED_FIELDS = (
+    "token_nonce",
+    "token_hash",
+    "expires_at",
+    "updated_at",
+    "sent_at",
+    "queued_at",
+)
 
 
 def refresh_tokens(
@@ -124,6 +132,7 @@ def refresh_tokens(
     *,
     expires_at: datetime,
     now: datetime,
+    queued_at: datetime | None = None,
     using: str = "default",
 ) -> dict[UUID, Invite]:
     """Store new tokens on the live, not accepted invites among `ids`; return those invites.
@@ -138,7 +147,9 @@ def refresh_tokens(
     """
     by_id = dict(zip(ids, minted, strict=True))
     if not is_set_based(using):
-        return _refresh_tokens_orm(by_id, expires_at=expires_at, now=now, using=using)
+        return _refresh_tokens_orm(
+            by_id, expires_at=expires_at, now=now, queued_at=queued_at, using=using
+        )
 
     connection = connections[using]
     fields = concrete_fields()
@@ -150,7 +161,11 @@ def refresh_tokens(
         if functions and fields[index].attname not in REFRESHED_FIELDS
     ]
     sql = _refresh_sql(fields, using)
-    when = [_db_datetime(expires_at, using), _db_datetime(now, using)]
+    when = [
+        _db_datetime(expires_at, using),
+        _db_datetime(now, using),
+        None if queued_at is None else _db_datetime(queued_at, using),
+    ]
     id_field = invite_field("id")
 
     found: dict[UUID, Invite] = {}
@@ -182,6 +197,7 @@ def refresh_tokens(
                 invite.expires_at = expires_at
                 invite.updated_at = now
                 invite.sent_at = None
+                invite.queued_at = queued_at
                 found[invite.pk] = invite
     return found
 
@@ -207,7 +223,8 @@ def _refresh_sql(fields: Sequence[Field[Any, Any]], using: str) -> str:
         )
     return (
         f"UPDATE {table} SET {col('token_nonce')} = v.nonce, {col('token_hash')} = v.digest, "
-        f"{col('expires_at')} = %s, {col('updated_at')} = %s, {col('sent_at')} = NULL "
+        f"{col('expires_at')} = %s, {col('updated_at')} = %s, {col('queued_at')} = %s, "
+        f"{col('sent_at')} = NULL "
         f"FROM {source} "
         f"WHERE {table}.{col('id')} = v.id AND {table}.{col('deleted_at')} IS NULL "
         f"AND NOT {table}.{col('accepted')} RETURNING {returning}"
@@ -246,7 +263,12 @@ def _converters(fields: Sequence[Field[Any, Any]], using: str) -> list[tuple[Any
 
 
 def _refresh_tokens_orm(
-    by_id: Mapping[UUID, MintedToken], *, expires_at: datetime, now: datetime, using: str
+    by_id: Mapping[UUID, MintedToken],
+    *,
+    expires_at: datetime,
+    now: datetime,
+    queued_at: datetime | None,
+    using: str,
 ) -> dict[UUID, Invite]:
     """The same as `refresh_tokens` through the ORM, for databases without `UPDATE FROM`."""
     found = {
@@ -260,6 +282,7 @@ def _refresh_tokens_orm(
         invite.expires_at = expires_at
         invite.updated_at = now
         invite.sent_at = None
+        invite.queued_at = queued_at
     Invite.all_objects.using(using).bulk_update(
         list(found.values()), list(REFRESHED_FIELDS), batch_size=500
     )

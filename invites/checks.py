@@ -3,6 +3,7 @@
 - E001 INVITES is not a dict; E002-E006, E009, E010 a malformed key; W001 an unknown key.
 - E007 SITE_URL is not an absolute http(s) URL.
 - E008 SITE_URL is missing while emails are on and DEBUG is off; W002 missing otherwise.
+- E020 EMAIL_COOLDOWN is not a timedelta or a number of seconds, or is negative.
 - E011 ACCEPT_URL is None (the app's page) but the URLconf does not route `invites.urls`.
 - W003 DEBUG is off and the accept rate limit counts in a process-local cache; W004 in
   a cache that stores nothing.
@@ -86,6 +87,22 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 "INVITES['ACCEPT_RATE'] must look like '10/minute' (per second, minute, hour "
                 "or day).",
                 id="invites.E006",
+            )
+        )
+
+    cooldown = user_settings.get("EMAIL_COOLDOWN", DEFAULTS["EMAIL_COOLDOWN"])
+    if isinstance(cooldown, bool) or not isinstance(cooldown, (timedelta, int, float)):
+        errors.append(
+            Error(
+                "INVITES['EMAIL_COOLDOWN'] must be a timedelta or a number of seconds.",
+                id="invites.E020",
+            )
+        )
+    elif (cooldown.total_seconds() if isinstance(cooldown, timedelta) else cooldown) < 0:
+        errors.append(
+            Error(
+                "INVITES['EMAIL_COOLDOWN'] must be zero (no cooldown) or positive.",
+                id="invites.E020",
             )
         )
 

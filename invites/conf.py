@@ -21,6 +21,9 @@ DEFAULTS: dict[str, Any] = {
     "ADAPTER": "invites.adapter.DefaultInviteAdapter",
     # None: the name of the current `django.contrib.sites` Site, else SITE_URL's host.
     "SITE_NAME": None,
+    # With a task backend that can run tasks later: at most one invite email per invitee
+    # per cooldown; a link refreshed within it is emailed when it ends. 0 turns it off.
+    "EMAIL_COOLDOWN": timedelta(seconds=60),
 }
 
 
@@ -65,6 +68,13 @@ class InvitesSettings:
     def SITE_NAME(self) -> str | None:
         value = self._get("SITE_NAME")
         return None if value is None else str(value)
+
+    @property
+    def EMAIL_COOLDOWN(self) -> timedelta:
+        value = self._get("EMAIL_COOLDOWN")
+        if isinstance(value, timedelta):
+            return value
+        return timedelta(seconds=value)
 
     @property
     def SITE_URL(self) -> str | None:

@@ -16,7 +16,9 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.conf import settings
+from django.core import mail
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends.base import BaseEmailBackend
 from django.template.loader import render_to_string
 
 from invites.adapter import get_adapter
@@ -54,3 +56,16 @@ def build_invite_message(invite: Invite, token: str, *, kind: EmailKind) -> Emai
 def send_invite_email(invite: Invite, token: str, *, kind: EmailKind) -> None:
     """Build the invite email and send it through the configured email backend."""
     build_invite_message(invite, token, kind=kind).send()
+
+
+def open_mail_connection() -> BaseEmailBackend:
+    """A new instance of the project's default email backend, for sending many messages.
+
+    Django 6.1 configures backends in `MAILERS` (`django.core.mail.mailers`) and
+    deprecates `get_connection()`; before 6.1 only `get_connection()` exists.
+    """
+    mailers = getattr(mail, "mailers", None)
+    if mailers is not None:
+        connection: BaseEmailBackend = mailers.default
+        return connection
+    return mail.get_connection()

@@ -93,6 +93,14 @@ class Invite(models.Model):
     # When the email carrying the current link went to the email backend; every refresh
     # mints a new link and so clears it.
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True, editable=False)
+    # When the email of the current link was queued, or is due when it was deferred:
+    # `send_invite_emails` queues again only links unsent long after this.
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True, editable=False)
+    # When an invite email last started going out, whatever its link: the per-invitee
+    # cooldown (`INVITES["EMAIL_COOLDOWN"]`) counts from it, so a refresh leaves it alone.
+    last_emailed_at = models.DateTimeField(
+        _("last emailed at"), null=True, blank=True, editable=False
+    )
 
     # Not a field: the raw token, set only on instances returned by a service that
     # minted one (create, refresh). Anywhere else the attribute does not exist.

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
-from invites import bulk, signals
+from invites import bulk, delivery, signals
 from invites.adapter import get_adapter
 from invites.conf import invites_settings
 from invites.exceptions import (
@@ -159,10 +159,17 @@ def _refresh(requested: RequestedIds) -> list[Invite]:
     now = timezone.now()
     expires_at = now + invites_settings.VALID_DURATION
     minted = list(mint_tokens(requested.uuids))
+    send_emails = invites_settings.SEND_EMAILS
     with transaction.atomic():
         refreshed: dict[UUID, Invite] = {}
         if len(requested.uuids) == len(requested.order):  # no malformed id: try the write
-            refreshed = bulk.refresh_tokens(requested.uuids, minted, expires_at=expires_at, now=now)
+            refreshed = bulk.refresh_tokens(
+                requested.uuids,
+                minted,
+                expires_at=expires_at,
+                now=now,
+                queued_at=now if send_emails else None,
+            )
         if len(refreshed) < len(requested.order):
             # Raising rolls back whatever the update above wrote.
             _check_refreshable(requested, refreshed)
@@ -174,6 +181,9 @@ def _refresh(requested: RequestedIds) -> list[Invite]:
         invites = [refreshed[uuid] for uuid in requested.uuids]
         for invite, token in zip(invites, minted, strict=True):
             invite.token = token.token
+        if send_emails:
+            # In this transaction: on the database queue the emails commit with the tokens.
+            delivery.queue_invite_emails(invites, "resent")
         signals.send_on_commit(
             signals.invite_resent,
             Invite,
@@ -235,6 +245,7 @@ def create_invites(
 
     now = timezone.now()
     expires_at = now + invites_settings.VALID_DURATION
+    send_emails = invites_settings.SEND_EMAILS
     invites = [
         Invite(
             email=email,
@@ -244,6 +255,7 @@ def create_invites(
             expires_at=expires_at,
             created_at=now,
             updated_at=now,
+            queued_at=now if send_emails else None,
         )
         for (email, metadata), key in zip(parsed, keys, strict=True)
     ]
@@ -255,6 +267,8 @@ def create_invites(
     try:
         with transaction.atomic():
             bulk.insert_invites(invites)
+            if send_emails:
+                delivery.queue_invite_emails(invites, "created")
             signals.send_on_commit(
                 signals.invite_created,
                 Invite,

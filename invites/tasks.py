@@ -1,31 +1,50 @@
-"""The background task that emails one invite its link.
+"""The background task that emails a batch of invites their links.
 
-Its arguments are the invite id and the digest of the token it was queued for, never
-the raw token: the token is rebuilt from the invite row when the task runs (see
-`invites.tokens`). Before sending, the task checks that the invite is still live,
-not accepted, not expired, and still has that digest; a refresh in between moves the
-digest on, so a burst of refreshes of one invite emails at most the newest link.
+Its arguments are `"<invite id>:<token digest>"` strings, never raw tokens: each token is
+rebuilt from its invite row when the task runs (see `invites.tokens`). Delivery is
+idempotent, keyed on (invite, current digest): an invite that moved on since it was
+queued (refreshed, accepted, deleted, expired) or whose current link already went out
+(`sent_at` set) is skipped.
 
-Delivery failures (SMTP errors, timeouts, refused connections) never escape the task:
-when the task backend can run a task later (`supports_defer`, e.g. django-tasks-db)
-the task queues itself again with a growing delay, up to `MAX_ATTEMPTS`; otherwise,
-and after the last attempt, the failure is logged and the invite waits for the next
-`refresh_invites` run.
+A run, for one batch:
 
-Once the email is handed to the email backend, the invite's `sent_at` is set, unless
-a refresh replaced the link meanwhile.
+1. In one transaction: load the batch's invites in one query, locking their rows; skip
+   those that moved on; defer those emailed within `INVITES["EMAIL_COOLDOWN"]` to a
+   task due when it ends; build the messages of the rest and stamp `last_emailed_at`.
+   The messages are built under the row lock, so no refresh can revoke a link between
+   the check and the build: no email carries a link that was dead when it was built.
+2. After the commit, send the messages over one mail connection.
+3. Set `sent_at` on the invites whose message went out, unless a refresh replaced the
+   link meanwhile (the new link is then unsent, and its own task is queued).
+
+Failures (SMTP errors, timeouts, refused connections) never escape the task: when the
+backend can run tasks later (`supports_defer`, e.g. django-tasks-db) the failed invites
+are queued again as one task with a growing delay, up to `MAX_ATTEMPTS`; otherwise,
+and after the last attempt, the failure is logged and `send_invite_emails` finds them.
+
+A worker killed between sending and step 3 leaves invites that were emailed with
+`sent_at` null: `send_invite_emails` queues them again, so at most one batch of emails
+goes out twice. Nothing is lost.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import logging
 import smtplib
-from datetime import timedelta
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
 
+from django.core.mail import EmailMessage
+from django.db import OperationalError, router, transaction
 from django.utils import timezone
 
-from invites.emails import KINDS, EmailKind, send_invite_email
+from invites.conf import invites_settings
+from invites.emails import KINDS, EmailKind, build_invite_message, open_mail_connection
 from invites.models import Invite
 from invites.tasks_compat import task
 from invites.tokens import rebuild_token
@@ -38,10 +57,12 @@ RETRY_BASE_DELAY = timedelta(minutes=1)
 RETRY_FACTOR = 4
 
 DELIVERY_ERRORS = (smtplib.SMTPException, OSError)
+CLAIM_ATTEMPTS = 3
+DEADLOCK_SQLSTATE = "40P01"
 
 
 class Outcome:
-    """What a run of `deliver_invite_email` did; stored as the task's return value."""
+    """What a run did for one invite; a batch task returns how many had each."""
 
     SENT = "sent"
     SKIPPED_MISSING = "skipped: invite not found"
@@ -49,57 +70,204 @@ class Outcome:
     SKIPPED_ACCEPTED = "skipped: invite accepted"
     SKIPPED_EXPIRED = "skipped: invite expired"
     SKIPPED_STALE = "skipped: token refreshed since"
+    SKIPPED_SENT = "skipped: link already sent"
+    DEFERRED = "deferred: emailed within the cooldown"
     UNREBUILDABLE = "failed: token cannot be rebuilt"
     RETRYING = "failed: retry queued"
     FAILED = "failed: delivery error"
 
 
 @task()
+def deliver_invite_emails(invites: list[str], kind: EmailKind, attempt: int = 1) -> dict[str, int]:
+    """Email each `"<invite id>:<token digest>"` its link, unless it moved on since queued."""
+    outcomes = deliver(invites, kind, attempt)
+    return dict(Counter(outcomes.values()))
+
+
+@task()
 def deliver_invite_email(invite_id: str, token_hash: str, kind: EmailKind, attempt: int = 1) -> str:
-    """Email the invite its accept link, unless it moved on since `token_hash` was queued."""
+    """One invite's email; tasks queued before batching still run through here."""
+    return deliver([f"{invite_id}:{token_hash}"], kind, attempt)[invite_id]
+
+
+@dataclass
+class Run:
+    """One run over a batch: what each invite came to, and what is left to send."""
+
+    kind: EmailKind
+    attempt: int
+    outcomes: dict[str, str] = field(default_factory=dict)
+    messages: list[tuple[Invite, EmailMessage]] = field(default_factory=list)
+    # The `last_emailed_at` each claimed invite had, restored when its send fails.
+    previous: dict[Any, datetime | None] = field(default_factory=dict)
+
+
+def deliver(items: list[str], kind: EmailKind, attempt: int = 1) -> dict[str, str]:
+    """Run one batch; return `{invite id: Outcome}` in the given order."""
     if kind not in KINDS:
         raise ValueError(f"Unknown invite email kind: {kind!r}.")
-    invite = Invite.all_objects.filter(pk=invite_id).select_related("invited_by").first()
-    if invite is None:
-        return _skipped(invite_id, Outcome.SKIPPED_MISSING)
-    reason = _skip_reason(invite, token_hash)
-    if reason is not None:
-        return _skipped(invite_id, reason)
+    wanted = {}
+    for item in items:
+        invite_id, _colon, digest = str(item).partition(":")
+        wanted[invite_id] = digest
+    using = router.db_for_write(Invite)
+    for claim_attempt in range(1, CLAIM_ATTEMPTS + 1):
+        run = Run(kind=kind, attempt=attempt)
+        try:
+            with transaction.atomic(using=using):
+                _claim(run, wanted, using)
+        except OperationalError as error:
+            # A bulk refresh locks rows in its own order; PostgreSQL breaks the deadlock
+            # by aborting one side, and the claim (which wrote nothing yet) runs again.
+            if claim_attempt == CLAIM_ATTEMPTS or not _is_deadlock(error):
+                raise
+            logger.warning("Claiming a batch of invite emails hit a deadlock; retrying.")
+        else:
+            break
+    if run.messages:
+        _send(run, using)
+    for invite_id, outcome in run.outcomes.items():
+        logger.debug("Invite email for %s: %s (attempt %d).", invite_id, outcome, attempt)
+    return {invite_id: run.outcomes[invite_id] for invite_id in wanted}
 
-    token = rebuild_token(invite)
-    if token is None:
-        # SECRET_KEY changed without the old key in SECRET_KEY_FALLBACKS.
-        logger.error(
-            "Invite email for %s not sent: no configured secret key rebuilds its token.",
-            invite_id,
-        )
-        return Outcome.UNREBUILDABLE
 
-    try:
-        send_invite_email(invite, token, kind=kind)
-    except DELIVERY_ERRORS as error:
-        return _handle_delivery_error(invite_id, token_hash, kind, attempt, error)
-    _mark_sent(invite)
-    logger.debug("Invite email for %s sent (%s, attempt %d).", invite_id, kind, attempt)
-    return Outcome.SENT
-
-
-def _mark_sent(invite: Invite) -> None:
-    """Record that the email with the invite's current link went to the email backend.
-
-    Keyed on the digest the email's token was built from: when a refresh committed
-    while the email was going out, the row holds a newer link that was not sent, and
-    it must stay unmarked.
-    """
+def _claim(run: Run, wanted: dict[str, str], using: str) -> None:
+    """Lock, check, defer or build: step 1 of a run."""
+    parsed = {invite_id: _parse_uuid(invite_id) for invite_id in wanted}
+    rows = {
+        str(invite.pk): invite
+        for invite in Invite.all_objects.using(using)
+        .select_for_update(of=("self",))
+        .select_related("invited_by")
+        .filter(pk__in=[pk for pk in parsed.values() if pk is not None])
+        .order_by("pk")  # one lock order among workers: they never deadlock each other
+    }
     now = timezone.now()
-    Invite.all_objects.filter(pk=invite.pk, token_hash=invite.token_hash).update(
-        sent_at=now, updated_at=now
+    cooldown = invites_settings.EMAIL_COOLDOWN
+    can_defer = cooldown > timedelta(0) and deliver_invite_emails.get_backend().supports_defer
+    deferred: list[tuple[Invite, datetime]] = []
+    for invite_id, digest in wanted.items():
+        invite = rows.get(str(parsed[invite_id])) if parsed[invite_id] else None
+        if invite is None:
+            run.outcomes[invite_id] = Outcome.SKIPPED_MISSING
+            continue
+        reason = _skip_reason(invite, digest)
+        if reason is not None:
+            run.outcomes[invite_id] = reason
+        elif can_defer and invite.last_emailed_at and invite.last_emailed_at + cooldown > now:
+            deferred.append((invite, invite.last_emailed_at + cooldown))
+            run.outcomes[invite_id] = Outcome.DEFERRED
+        else:
+            token = rebuild_token(invite)
+            if token is None:
+                # SECRET_KEY changed without the old key in SECRET_KEY_FALLBACKS.
+                logger.error(
+                    "Invite email for %s not sent: no configured secret key rebuilds its token.",
+                    invite_id,
+                )
+                run.outcomes[invite_id] = Outcome.UNREBUILDABLE
+                continue
+            run.messages.append((invite, build_invite_message(invite, token, kind=run.kind)))
+            run.previous[invite.pk] = invite.last_emailed_at
+
+    if run.messages:
+        Invite.all_objects.using(using).filter(pk__in=list(run.previous)).update(
+            last_emailed_at=now, updated_at=now
+        )
+    if deferred:
+        # One task for the batch, due when the last of its cooldowns ends: none of them
+        # gets a second email within its cooldown, and every one gets its newest link.
+        due = max(when for _invite, when in deferred)
+        _requeue([invite for invite, _when in deferred], run.kind, run.attempt, due, using)
+
+
+def _send(run: Run, using: str) -> None:
+    """Steps 2 and 3: send over one connection, record, retry the failures."""
+    sent: list[Invite] = []
+    failed: dict[Invite, str] = {}
+    connection = open_mail_connection()
+    try:
+        connection.open()
+    except DELIVERY_ERRORS as error:
+        failed = {invite: _describe(error) for invite, _message in run.messages}
+    else:
+        try:
+            for invite, message in run.messages:
+                try:
+                    connection.send_messages([message])
+                except DELIVERY_ERRORS as error:
+                    failed[invite] = _describe(error)
+                    # The connection may be half-broken: the next send opens a new one.
+                    _close_quietly(connection)
+                else:
+                    sent.append(invite)
+        finally:
+            _close_quietly(connection)
+
+    if sent:
+        now = timezone.now()
+        # Keyed on the digest each email was built from: a refresh that committed
+        # while it went out leaves a newer, unsent link that must stay unmarked.
+        Invite.all_objects.using(using).filter(
+            pk__in=[invite.pk for invite in sent],
+            token_hash__in=[invite.token_hash for invite in sent],
+        ).update(sent_at=now, updated_at=now)
+        for invite in sent:
+            run.outcomes[str(invite.pk)] = Outcome.SENT
+    if failed:
+        _handle_failures(run, failed, using)
+
+
+def _handle_failures(run: Run, failed: dict[Invite, str], using: str) -> None:
+    # Nothing went out, so the cooldown is not used up.
+    for invite in failed:
+        Invite.all_objects.using(using).filter(pk=invite.pk).update(
+            last_emailed_at=run.previous[invite.pk]
+        )
+    backend = deliver_invite_emails.get_backend()
+    if run.attempt < MAX_ATTEMPTS and backend.supports_defer:
+        delay = retry_delay(run.attempt)
+        try:
+            with transaction.atomic(using=using):
+                _requeue(list(failed), run.kind, run.attempt + 1, timezone.now() + delay, using)
+        except Exception:
+            # The queue itself failed (database down?): `send_invite_emails` finds them.
+            logger.exception("Could not queue a retry of %d invite emails.", len(failed))
+        else:
+            for invite, reason in failed.items():
+                # Only the error's class and SMTP code: a server's reply text may quote
+                # the message, and with it the link.
+                logger.warning(
+                    "Invite email for %s failed (%s, attempt %d of %d); retrying in %s.",
+                    invite.pk,
+                    reason,
+                    run.attempt,
+                    MAX_ATTEMPTS,
+                    delay,
+                )
+                run.outcomes[str(invite.pk)] = Outcome.RETRYING
+            return
+    for invite, reason in failed.items():
+        logger.error(
+            "Invite email for %s failed (%s, attempt %d); giving up until "
+            "send_invite_emails or refresh_invites queues it again.",
+            invite.pk,
+            reason,
+            run.attempt,
+        )
+        run.outcomes[str(invite.pk)] = Outcome.FAILED
+
+
+def _requeue(
+    invites: list[Invite], kind: EmailKind, attempt: int, due: datetime, using: str
+) -> None:
+    """Queue `invites` again as one task due at `due`, and say so in `queued_at`."""
+    Invite.all_objects.using(using).filter(pk__in=[invite.pk for invite in invites]).update(
+        queued_at=due
     )
-
-
-def _skipped(invite_id: str, reason: str) -> str:
-    logger.debug("Invite email for %s not sent (%s).", invite_id, reason)
-    return reason
+    deliver_invite_emails.using(run_after=due).enqueue(
+        [f"{invite.pk}:{invite.token_hash}" for invite in invites], kind, attempt
+    )
 
 
 def _skip_reason(invite: Invite, token_hash: str) -> str | None:
@@ -111,49 +279,34 @@ def _skip_reason(invite: Invite, token_hash: str) -> str | None:
         return Outcome.SKIPPED_STALE
     if invite.is_expired:
         return Outcome.SKIPPED_EXPIRED
+    if invite.sent_at is not None:
+        return Outcome.SKIPPED_SENT
     return None
+
+
+def _is_deadlock(error: OperationalError) -> bool:
+    return getattr(error.__cause__, "sqlstate", None) == DEADLOCK_SQLSTATE
+
+
+def _parse_uuid(value: str) -> UUID | None:
+    try:
+        return UUID(value)
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def _describe(error: Exception) -> str:
+    reason = type(error).__name__
+    code = getattr(error, "smtp_code", None)
+    return reason if code is None else f"{reason} {code}"
+
+
+def _close_quietly(connection: Any) -> None:
+    # Closing a connection the server already dropped: nothing is left to release.
+    with contextlib.suppress(*DELIVERY_ERRORS):
+        connection.close()
 
 
 def retry_delay(attempt: int) -> timedelta:
     """How long to wait after failed attempt number `attempt` (1-based)."""
     return RETRY_BASE_DELAY * RETRY_FACTOR ** (attempt - 1)
-
-
-def _handle_delivery_error(
-    invite_id: str, token_hash: str, kind: EmailKind, attempt: int, error: Exception
-) -> str:
-    # Only the error's class and SMTP code are logged: a server's reply text may quote
-    # the message, and with it the link.
-    reason = type(error).__name__
-    code = getattr(error, "smtp_code", None)
-    if code is not None:
-        reason = f"{reason} {code}"
-
-    backend = deliver_invite_email.get_backend()
-    if attempt < MAX_ATTEMPTS and backend.supports_defer:
-        delay = retry_delay(attempt)
-        try:
-            deliver_invite_email.using(run_after=timezone.now() + delay).enqueue(
-                invite_id, token_hash, kind, attempt + 1
-            )
-        except Exception:
-            # The queue itself failed (database down?): log it, the worker goes on.
-            logger.exception("Could not queue a retry of the invite email for %s.", invite_id)
-        else:
-            logger.warning(
-                "Invite email for %s failed (%s, attempt %d of %d); retrying in %s.",
-                invite_id,
-                reason,
-                attempt,
-                MAX_ATTEMPTS,
-                delay,
-            )
-            return Outcome.RETRYING
-    logger.error(
-        "Invite email for %s failed (%s, attempt %d); giving up until the next "
-        "refresh_invites run.",
-        invite_id,
-        reason,
-        attempt,
-    )
-    return Outcome.FAILED

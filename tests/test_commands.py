@@ -196,8 +196,9 @@ def test_refresh_queues_one_email_per_invite_with_the_new_digest(
         run("refresh_invites", *(str(invite.pk) for invite in invites))
 
     stored = hashes()
+    # One task for the batch, holding each invite's id and new digest.
     assert [list(result.args) for result in dummy_tasks.results] == [
-        [str(invite.pk), stored[invite.pk], "resent"] for invite in invites
+        [[f"{invite.pk}:{stored[invite.pk]}" for invite in invites], "resent"]
     ]
 
 

@@ -25,6 +25,7 @@ DEMO_VARIABLES = {
     "INVITE_VALID_DURATION",
     "INVITE_ACCEPT_URL",
     "INVITE_ACCEPT_RATE",
+    "INVITE_EMAIL_COOLDOWN",
     "DJANGO_SETTINGS_MODULE",
 }
 
@@ -59,6 +60,13 @@ def test_accept_url_is_left_to_the_app_unless_set():
     assert demo_setting("'ACCEPT_URL' in s.INVITES") == "False"
     url = "https://join.example.org/?token={token}"
     assert demo_setting("s.INVITES['ACCEPT_URL']", INVITE_ACCEPT_URL=url) == repr(url)
+
+
+def test_email_cooldown_comes_from_the_environment_in_seconds():
+    assert demo_setting("s.INVITES['EMAIL_COOLDOWN']") == "datetime.timedelta(seconds=60)"
+    assert demo_setting("s.INVITES['EMAIL_COOLDOWN']", INVITE_EMAIL_COOLDOWN="0") == (
+        "datetime.timedelta(0)"
+    )
 
 
 def test_cache_comes_from_cache_url():

@@ -1,4 +1,4 @@
-"""`deliver_invite_email`: sends the newest link only, never stores a token, survives SMTP."""
+"""The email tasks: send the newest link only, never store a token, survive SMTP."""
 
 from __future__ import annotations
 
@@ -19,7 +19,13 @@ from django_tasks_db.models import DBTaskResult
 from invites import services
 from invites.exceptions import InvalidInviteToken
 from invites.models import Invite
-from invites.tasks import MAX_ATTEMPTS, Outcome, deliver_invite_email, retry_delay
+from invites.tasks import (
+    MAX_ATTEMPTS,
+    Outcome,
+    deliver_invite_email,
+    deliver_invite_emails,
+    retry_delay,
+)
 from invites.tokens import hash_token
 from tests.helpers import PASSWORD, expire
 
@@ -40,9 +46,23 @@ def _links(text: str) -> Iterator[re.Match[str]]:
     return re.finditer(LINK_RE, text)
 
 
-def run_queued(backend) -> list[str]:
+def run_queued(backend) -> list[dict[str, int]]:
     """Run every task the dummy backend recorded, in order, as a worker would."""
     return [result.task.call(*result.args, **result.kwargs) for result in backend.results]
+
+
+def run_worker() -> None:
+    """A real django-tasks-db worker, run until no task is due."""
+    Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="pytest",
+        excluded_queue_names=[],
+    ).run()
 
 
 # --- the whole chain: service, receiver, task, email, accept -------------------------
@@ -146,7 +166,7 @@ def test_task_queued_before_another_refresh_sends_nothing(
         services.refresh_invite_tokens([invite.pk])
         [newest] = services.refresh_invite_tokens([invite.pk])
 
-    assert run_queued(dummy_tasks) == [Outcome.SKIPPED_STALE] * 2 + [Outcome.SENT]
+    assert run_queued(dummy_tasks) == [{Outcome.SKIPPED_STALE: 1}] * 2 + [{Outcome.SENT: 1}]
     [message] = mailoutbox
     assert token_in(message) == newest.token
     assert services.accept_invite(newest.token, password=PASSWORD).email == invite.email
@@ -175,7 +195,7 @@ def test_task_for_an_invite_that_moved_on_sends_nothing(
     else:
         Invite.all_objects.filter(pk=invite.pk).delete()
 
-    assert run_queued(dummy_tasks) == [outcome]
+    assert run_queued(dummy_tasks) == [{outcome: 1}]
     assert mailoutbox == []
 
 
@@ -220,11 +240,10 @@ def test_no_raw_token_is_stored_in_the_task_table(
     assert len(set(minted)) == 12
 
     rows = list(DBTaskResult.objects.order_by("enqueued_at").values())
-    assert len(rows) == 12
+    assert len(rows) == 3  # one task per batch
     assert [row["args_kwargs"]["args"] for row in rows] == [
-        [str(invite.pk), hash_token(invite.token), kind]
+        [[f"{invite.pk}:{hash_token(invite.token)}" for invite in invites], kind]
         for invites, kind in ((created, "created"), (first, "resent"), (second, "resent"))
-        for invite in invites
     ]
     dump = json.dumps(rows, default=str)
     assert [token for token in minted if token in dump] == []
@@ -235,24 +254,16 @@ def test_a_real_worker_sends_only_the_newest_links(database_tasks, mailoutbox):
     created = services.create_invites(["w1@example.com", "w2@example.com"])
     newest = {invite.pk: invite.token for invite in services.refresh_invite_tokens([created[0].pk])}
     newest[created[1].pk] = created[1].token
-    assert DBTaskResult.objects.ready().count() == 3
+    assert DBTaskResult.objects.ready().count() == 2  # one per batch: create, refresh
     assert mailoutbox == []  # queued, not sent
 
-    Worker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="pytest",
-        excluded_queue_names=[],
-    ).run()
+    run_worker()
 
-    assert DBTaskResult.objects.successful().count() == 3
-    assert sorted(DBTaskResult.objects.values_list("return_value", flat=True)) == sorted(
-        [Outcome.SENT, Outcome.SENT, Outcome.SKIPPED_STALE]
-    )
+    assert DBTaskResult.objects.successful().count() == 2
+    assert list(
+        DBTaskResult.objects.order_by("enqueued_at").values_list("return_value", flat=True)
+    ) == [{Outcome.SKIPPED_STALE: 1, Outcome.SENT: 1}, {Outcome.SENT: 1}]
+    assert all(invite.sent_at for invite in Invite.objects.all())
     assert {message.to[0]: token_in(message) for message in mailoutbox} == {
         "w1@example.com": newest[created[0].pk],
         "w2@example.com": newest[created[1].pk],
@@ -301,7 +312,7 @@ def test_smtp_down_never_undoes_the_refresh_nor_raises(
 
     assert Invite.objects.get(pk=invite.pk).token_hash == hash_token(refreshed.token)
     assert "ConnectionRefusedError" in caplog.text
-    assert "giving up until the next refresh_invites run" in caplog.text
+    assert "giving up until send_invite_emails or refresh_invites" in caplog.text
     assert refreshed.token not in caplog.text
     assert "token=" not in caplog.text
 
@@ -325,14 +336,17 @@ def test_failure_with_a_deferring_backend_queues_a_later_retry(
 
     assert outcome == Outcome.RETRYING
     [retry] = DBTaskResult.objects.all()
+    assert retry.task.func is deliver_invite_emails.func
     assert retry.args_kwargs["args"] == [
-        str(pending_invite.pk),
-        pending_invite.token_hash,
+        [f"{pending_invite.pk}:{pending_invite.token_hash}"],
         "resent",
         2,
     ]
     assert retry.run_after >= before + retry_delay(1)
     assert not DBTaskResult.objects.ready().exists()  # not due yet
+    stored = Invite.objects.get(pk=pending_invite.pk)
+    assert stored.queued_at == retry.run_after  # send_invite_emails waits for it
+    assert stored.last_emailed_at is None  # nothing went out: no cooldown starts
 
 
 def test_the_last_attempt_gives_up_without_queueing(pending_invite, database_tasks, smtp_down):

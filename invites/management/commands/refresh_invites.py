@@ -46,6 +46,13 @@ class Command(BaseCommand):
             help="Refresh pending invites that expire within DURATION (45m, 12h, 30d, 2w).",
         )
         parser.add_argument(
+            "--not-emailed-within",
+            type=duration_argument,
+            metavar="DURATION",
+            help="Leave out invites selected by --expired or --expiring-within that were "
+            "emailed within DURATION (reminders without repeating them every run).",
+        )
+        parser.add_argument(
             "--dry-run", action="store_true", help="Say what would be refreshed; change nothing."
         )
         parser.add_argument(
@@ -61,6 +68,7 @@ class Command(BaseCommand):
         ids: list[str],
         expired: bool,
         expiring_within: timedelta | None,
+        not_emailed_within: timedelta | None,
         dry_run: bool,
         batch_size: int | None,
         verbosity: int,
@@ -68,7 +76,12 @@ class Command(BaseCommand):
     ) -> None:
         if not ids and not expired and expiring_within is None:
             raise CommandError(_("Give invite IDs, --expired or --expiring-within."))
-        selected = _select(ids, expired=expired, expiring_within=expiring_within)
+        selected = _select(
+            ids,
+            expired=expired,
+            expiring_within=expiring_within,
+            not_emailed_within=not_emailed_within,
+        )
         if dry_run:
             self._report_dry_run(selected, verbosity)
             return
@@ -138,8 +151,15 @@ def _positive_int(value: str) -> int:
     return number
 
 
-def _select(ids: list[str], *, expired: bool, expiring_within: timedelta | None) -> list[UUID]:
-    """The ids to refresh: the given ones (checked), then the expired/expiring ones."""
+def _select(
+    ids: list[str],
+    *,
+    expired: bool,
+    expiring_within: timedelta | None,
+    not_emailed_within: timedelta | None = None,
+) -> list[UUID]:
+    """The ids to refresh: the given ones (checked), then the expired/expiring ones
+    not emailed within `not_emailed_within`."""
     try:
         selected: dict[UUID, None] = dict.fromkeys(services.check_refreshable(ids))
     except (InviteNotFound, InviteAlreadyAccepted) as error:
@@ -151,6 +171,9 @@ def _select(ids: list[str], *, expired: bool, expiring_within: timedelta | None)
         if expiring_within is not None:
             deadline = timezone.now() + expiring_within
             queryset |= Invite.objects.pending().filter(expires_at__lte=deadline)
+        if not_emailed_within is not None:
+            since = timezone.now() - not_emailed_within
+            queryset = queryset.exclude(last_emailed_at__gt=since)
         pks = queryset.order_by("expires_at", "pk").values_list("pk", flat=True)
         selected.update(dict.fromkeys(pks.iterator(chunk_size=bulk.CHUNK_SIZE)))
     return list(selected)

@@ -1,0 +1,70 @@
+"""`manage.py send_invite_emails`: queue the emails that were never sent, after any crash."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from invites import delivery
+from invites.management.durations import duration_argument, parse_duration
+
+DEFAULT_STALE_AFTER = "10m"
+
+
+class Command(BaseCommand):
+    help = (
+        "Queue the email of every live, pending invite whose current link has not been "
+        "sent and was not queued within --stale-after (default 10m): the recovery path "
+        "after a crash of a web process or a worker. Safe to run from cron every minute, "
+        "beside running workers: a link that went out meanwhile is not sent twice."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--stale-after",
+            type=duration_argument,
+            default=parse_duration(DEFAULT_STALE_AFTER),
+            metavar="DURATION",
+            help="Queue only links not queued within DURATION (default: 10m; 0s: all unsent).",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Say how many would be queued; change nothing."
+        )
+
+    def handle(
+        self, *, stale_after: timedelta, dry_run: bool, verbosity: int, **options: Any
+    ) -> None:
+        now = timezone.now()
+        unsent = delivery.unsent_invites(stale_after, now=now).order_by("expires_at", "pk")
+        if dry_run:
+            count = unsent.count()
+            if verbosity:
+                self.stdout.write(
+                    ngettext(
+                        "Would queue %(count)d invite email (dry run, nothing changed).",
+                        "Would queue %(count)d invite emails (dry run, nothing changed).",
+                        count,
+                    )
+                    % {"count": count}
+                )
+            return
+        queued = delivery.requeue(list(unsent), now=now)
+        if verbosity:
+            if queued:
+                self.stdout.write(
+                    self.style.SUCCESS(
+                        ngettext(
+                            "Queued %(count)d invite email.",
+                            "Queued %(count)d invite emails.",
+                            queued,
+                        )
+                        % {"count": queued}
+                    )
+                )
+            else:
+                self.stdout.write(_("No invite emails to queue."))
