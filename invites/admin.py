@@ -16,7 +16,7 @@ Django's internals move.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from django.contrib import admin, messages
@@ -40,7 +40,7 @@ from invites.exceptions import (
     UserAlreadyExists,
 )
 from invites.forms import InviteAddForm, InviteChangeForm
-from invites.models import Invite, InviteStatus
+from invites.models import Invite, InviteQuerySet, InviteStatus
 
 # The name of the change page's "Resend" submit button (see submit_line.html).
 RESEND = "_resend"
@@ -72,7 +72,7 @@ class StatusListFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet[Invite]) -> QuerySet[Invite]:
         value = self.value()
         if value in InviteStatus.values:
-            return queryset.with_status(value)  # type: ignore[attr-defined]
+            return cast(InviteQuerySet, queryset).with_status(value)
         return queryset
 
 

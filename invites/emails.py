@@ -68,4 +68,5 @@ def open_mail_connection() -> BaseEmailBackend:
     if mailers is not None:
         connection: BaseEmailBackend = mailers.default
         return connection
-    return mail.get_connection()
+    connection = mail.get_connection()
+    return connection

@@ -309,4 +309,5 @@ def _close_quietly(connection: Any) -> None:
 
 def retry_delay(attempt: int) -> timedelta:
     """How long to wait after failed attempt number `attempt` (1-based)."""
-    return RETRY_BASE_DELAY * RETRY_FACTOR ** (attempt - 1)
+    delay: timedelta = RETRY_BASE_DELAY * RETRY_FACTOR ** (attempt - 1)
+    return delay
