@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from invites import services
 from invites.exceptions import InviteAlreadyExists, UserAlreadyExists
+from invites.metadata import validate_metadata as validate_metadata_limits
 from invites.models import Invite
 
 
@@ -25,6 +26,8 @@ def validate_metadata(value: Any) -> None:
         raise ValidationError(
             _('Enter a JSON object, such as {"team": "sales"}.'), code="not_an_object"
         )
+    if value is not None:
+        validate_metadata_limits(value)
 
 
 class MetadataField(forms.JSONField):

@@ -39,6 +39,7 @@ from invites.exceptions import (
     InviteNotFound,
     UserAlreadyExists,
 )
+from invites.metadata import validate_metadata as validate_metadata_limits
 from invites.models import Invite, email_key
 from invites.tokens import MAX_TOKEN_LENGTH, hash_token, mint_tokens
 
@@ -321,6 +322,8 @@ def _parse_entry(entry: Any) -> tuple[str, dict[str, Any] | None]:
         raise ValidationError(_("Each invite needs an email address."), code="required")
     if metadata is not None and not isinstance(metadata, dict):
         raise ValidationError(_("Invite metadata must be a JSON object."), code="invalid")
+    if metadata is not None:
+        validate_metadata_limits(metadata)
     email = BaseUserManager.normalize_email(entry.strip())
     if len(email) > 254:
         raise ValidationError(
