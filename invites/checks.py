@@ -4,6 +4,7 @@
 - E007 SITE_URL is not an absolute http(s) URL.
 - E008 SITE_URL is missing while emails are on and DEBUG is off; W002 missing otherwise.
 - E011 ACCEPT_URL is None (the app's page) but the URLconf does not route `invites.urls`.
+- E012 IMPORT_MAX_ROWS or IMPORT_MAX_BYTES is not a positive integer.
 """
 
 from __future__ import annotations
@@ -70,6 +71,11 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         errors.append(
             Error("INVITES['MAX_BATCH_SIZE'] must be a positive integer.", id="invites.E004")
         )
+
+    for key in ("IMPORT_MAX_ROWS", "IMPORT_MAX_BYTES"):
+        limit = user_settings.get(key, DEFAULTS[key])
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            errors.append(Error(f"INVITES[{key!r}] must be a positive integer.", id="invites.E012"))
 
     if not isinstance(user_settings.get("SEND_EMAILS", DEFAULTS["SEND_EMAILS"]), bool):
         errors.append(Error("INVITES['SEND_EMAILS'] must be True or False.", id="invites.E005"))

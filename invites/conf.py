@@ -21,6 +21,9 @@ DEFAULTS: dict[str, Any] = {
     "ADAPTER": "invites.adapter.DefaultInviteAdapter",
     # None: the name of the current `django.contrib.sites` Site, else SITE_URL's host.
     "SITE_NAME": None,
+    # Most addresses and bytes one import (admin page, `import_invites`) takes.
+    "IMPORT_MAX_ROWS": 100_000,
+    "IMPORT_MAX_BYTES": 10 * 1024 * 1024,
 }
 
 
@@ -65,6 +68,14 @@ class InvitesSettings:
     def SITE_NAME(self) -> str | None:
         value = self._get("SITE_NAME")
         return None if value is None else str(value)
+
+    @property
+    def IMPORT_MAX_ROWS(self) -> int:
+        return int(self._get("IMPORT_MAX_ROWS"))
+
+    @property
+    def IMPORT_MAX_BYTES(self) -> int:
+        return int(self._get("IMPORT_MAX_BYTES"))
 
     @property
     def SITE_URL(self) -> str | None:
