@@ -25,6 +25,9 @@ from invites.models import Invite, InviteStatus
 # Longest string taken as an invite id: a UUID is 36 characters, so anything longer
 # cannot name an invite and is refused instead of being echoed back.
 MAX_ID_LENGTH = 64
+# Longest email taken in a bulk body: longer than any valid address (254), so that an
+# over-long one is still a bad row of its own, but bounded so that it is not echoed back.
+BULK_EMAIL_MAX_LENGTH = 320
 
 
 # --- output -------------------------------------------------------------------------
@@ -159,6 +162,73 @@ class InviteRefreshInputSerializer(serializers.Serializer):
     )
 
 
+class BulkEntrySerializer(serializers.Serializer):
+    """One entry of a bulk create; whether the email is valid is the service's to say."""
+
+    # A CharField, not an EmailField: an invalid address is a bad row (`invalid`),
+    # reported with the others, not a field message.
+    email = serializers.CharField(
+        max_length=BULK_EMAIL_MAX_LENGTH, allow_blank=True, trim_whitespace=False
+    )
+    metadata = MetadataField(required=False, allow_null=True, help_text=_("Free-form JSON object."))
+
+
+class BulkEntriesField(serializers.ListField):
+    """A non-empty list of at most `MAX_BATCH_SIZE` entries."""
+
+    child = BulkEntrySerializer()
+    default_error_messages = {
+        "not_a_list": _('Expected a list of invites but got type "{input_type}".'),
+        "empty": _("This list may not be empty."),
+        "max_length": _("Ensure this list has no more than {max_length} invites."),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(allow_empty=False, min_length=1, **kwargs)
+
+    def to_internal_value(self, data: Any) -> list[Any]:
+        if not isinstance(data, list):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        if not data:
+            self.fail("empty")
+        limit = invites_settings.MAX_BATCH_SIZE
+        if len(data) > limit:
+            self.fail("max_length", max_length=limit)
+        return list(super().to_internal_value(data))
+
+
+@extend_schema_serializer(component_name="InviteBulkCreate")
+class InviteBulkInputSerializer(serializers.Serializer):
+    """Body of `POST /api/invites/bulk/`."""
+
+    invites = BulkEntriesField(
+        help_text=_("The invites to create, at most INVITES['MAX_BATCH_SIZE'] (1000).")
+    )
+    skip_existing = serializers.BooleanField(
+        default=False,
+        help_text=_(
+            "Skip entries whose email already has a live invite or a user, instead of "
+            "refusing the call."
+        ),
+    )
+
+
+class BulkSkippedSerializer(serializers.Serializer):
+    """An entry left out by `skip_existing`."""
+
+    index = serializers.IntegerField(help_text=_("Position of the entry in `invites` (from 0)."))
+    email = serializers.CharField()
+    reason = serializers.ChoiceField(choices=["invite_exists", "user_exists"])
+
+
+@extend_schema_serializer(component_name="InviteBulkCreated")
+class InviteBulkOutputSerializer(serializers.Serializer):
+    """`{"created": [invites with token], "skipped": [{"index", "email", "reason"}]}`."""
+
+    created = InviteOutputSerializer(many=True)
+    skipped = BulkSkippedSerializer(many=True)
+
+
 class TokenField(serializers.CharField):
     """A raw token as given: any string, even blank or with NUL, is the service's to judge.
 
@@ -210,6 +280,23 @@ class ErrorSerializer(serializers.Serializer):
         required=False,
         help_text=_("The invite ids at fault, as given, when the error is about some."),
     )
+
+
+class BadRowSerializer(serializers.Serializer):
+    """One entry of a bulk create that cannot be created."""
+
+    index = serializers.IntegerField(help_text=_("Position of the entry in `invites` (from 0)."))
+    email = serializers.CharField()
+    code = serializers.ChoiceField(choices=["invalid", "duplicate", "invite_exists", "user_exists"])
+    detail = serializers.CharField(help_text=_("What is wrong with it, for people."))
+
+
+class BulkErrorSerializer(serializers.Serializer):
+    """`{"detail", "code": "invalid_rows", "rows": [...]}`: every bad entry; nothing created."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    rows = BadRowSerializer(many=True)
 
 
 class ValidationErrorSerializer(serializers.Serializer):

@@ -15,7 +15,12 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend  # type: ignore[import-untyped]
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.decorators import action
@@ -36,6 +41,7 @@ from invites.api.errors import (
     InviteErrorsMixin,
     InviteNotFoundError,
     PasswordRejected,
+    RowsRejected,
 )
 from invites.api.filters import (
     InviteFilter,
@@ -48,6 +54,9 @@ from invites.api.permissions import InviteModelPermissions
 from invites.api.serializers import (
     AcceptInputSerializer,
     AcceptOutputSerializer,
+    BulkErrorSerializer,
+    InviteBulkInputSerializer,
+    InviteBulkOutputSerializer,
     InviteCreateInputSerializer,
     InviteOutputSerializer,
     InviteRefreshInputSerializer,
@@ -55,6 +64,7 @@ from invites.api.serializers import (
 )
 from invites.api.throttling import AcceptRateThrottle
 from invites.exceptions import (
+    InvalidImportRows,
     InvalidInviteToken,
     InviteAlreadyAccepted,
     InviteAlreadyExists,
@@ -118,6 +128,7 @@ class InviteViewSet(
         },
         "resend": {InviteNotFound: InviteNotFoundError, InviteAlreadyAccepted: InviteConflict},
         "refresh": {InviteNotFound: InviteBadRequest, InviteAlreadyAccepted: InviteConflict},
+        "bulk": {InvalidImportRows: RowsRejected},
     }
 
     def get_authenticators(self) -> list[BaseAuthentication]:
@@ -133,6 +144,7 @@ class InviteViewSet(
         return {
             "create": InviteCreateInputSerializer,
             "refresh": InviteRefreshInputSerializer,
+            "bulk": InviteBulkInputSerializer,
         }.get(self.action, InviteOutputSerializer)
 
     def get_object(self) -> Invite:
@@ -226,6 +238,53 @@ class InviteViewSet(
         serializer.is_valid(raise_exception=True)
         invites = services.refresh_invite_tokens(serializer.validated_data["invite_ids"])
         return _minted(InviteOutputSerializer(invites, many=True).data)
+
+    @extend_schema(
+        summary="Create many invites",
+        description="Needs `add_invite`. All or nothing: when any entry is invalid, appears "
+        "twice, or has a live invite or a user for its email, the 400 names every such "
+        "entry in `rows` (`index`, `email`, `code`: `invalid`, `duplicate`, `invite_exists`, "
+        "`user_exists`) and nothing is created. With `skip_existing`, entries with a live "
+        "invite or a user are left out and listed in `skipped` instead. At most "
+        "`INVITES['MAX_BATCH_SIZE']` entries; `invite_created` is sent per invite after "
+        "commit.",
+        request=InviteBulkInputSerializer,
+        responses={
+            201: InviteBulkOutputSerializer,
+            400: OpenApiResponse(
+                PolymorphicProxySerializer(
+                    component_name="BulkInvitesBadRequest",
+                    serializers=[BulkErrorSerializer, ValidationErrorSerializer],
+                    resource_type_field_name=None,
+                ),
+                description="Bad entries (all named in `rows`), or an invalid body: "
+                "`invites` missing, not a list, empty or too long.",
+            ),
+            **openapi.AUTH_ERRORS,
+            415: openapi.UNSUPPORTED,
+        },
+        examples=openapi.BULK_EXAMPLES,
+    )
+    @action(detail=False, methods=["post"], filter_backends=[], pagination_class=None)
+    def bulk(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Create many invites, all or nothing, through `import_invites` (one `create_invites`)."""
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        entries = [
+            {"email": entry["email"], "metadata": entry.get("metadata")}
+            for entry in serializer.validated_data["invites"]
+        ]
+        user = request.user if request.user.is_authenticated else None
+        result = services.import_invites(
+            entries,
+            skip_existing=serializer.validated_data["skip_existing"],
+            invited_by=user,
+        )
+        skipped = [
+            {"index": row.index, "email": row.email, "reason": row.code} for row in result.skipped
+        ]
+        body = InviteBulkOutputSerializer({"created": result.created, "skipped": skipped}).data
+        return _minted(body, status.HTTP_201_CREATED)
 
 
 def _minted(data: Any, status_code: int = status.HTTP_200_OK) -> Response:
