@@ -11,6 +11,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from invites import imports, services
+from invites.checks import check_settings
 from invites.exceptions import InvalidImportFile, InvalidImportRows
 from invites.imports import ImportRow
 from invites.models import Invite
@@ -266,3 +267,17 @@ def test_file_rows_and_api_entries_are_judged_alike(db, make_invite):
     )
     assert codes(from_file.refused) == codes(from_api.refused)
     assert [p.message for p in from_file.refused] == [p.message for p in from_api.refused]
+
+
+@pytest.mark.parametrize(
+    "invites",
+    [{"IMPORT_MAX_ROWS": 0}, {"IMPORT_MAX_BYTES": "10MB"}, {"IMPORT_MAX_ROWS": True}],
+)
+def test_bad_limits_are_reported_by_the_checks(settings, invites):
+    settings.INVITES = invites
+    assert [message.id for message in check_settings()] == ["invites.E012"]
+
+
+def test_good_limits_pass_the_checks(settings):
+    settings.INVITES = {"IMPORT_MAX_ROWS": 5, "IMPORT_MAX_BYTES": 1024}
+    assert check_settings() == []
