@@ -8,6 +8,7 @@ For each N, a generated CSV file (email, name, team; every row valid) is importe
 - admin:   the "Import invites" page through Django's test client, as a browser does
            it: the upload (read, judged, preview page with the signed input), then the
            confirm request (read again, judged again, created).
+Then the largest N once more in parts: reading, judging, `create_invites`.
 Built-in emails are off (`SEND_EMAILS = False`): queueing the emails is the task
 backend's cost, measured by `bench_refresh.py`'s "emails on" line. Times are one run
 each on an emptied table; peak memory (tracemalloc, Python allocations) and query counts
@@ -47,6 +48,7 @@ from django.test.utils import (  # noqa: E402
     setup_test_environment,
 )
 
+from invites import imports, services  # noqa: E402
 from invites.models import Invite  # noqa: E402
 
 IMPORT = "/admin/invites/invite/import/"
@@ -99,6 +101,20 @@ def by_admin(data: bytes, n: int) -> dict[str, float]:
         "total": finished - started,
         "payload": len(payload.group(1)),
     }
+
+
+def phases(data: bytes) -> dict[str, float]:
+    """The parts of one import, timed apart: read the file, judge the rows, create."""
+    empty()
+    started = time.perf_counter()
+    rows = imports.read_csv(io.BytesIO(data))
+    read = time.perf_counter()
+    entries = [row.entry() for row in rows]
+    checked = services.check_import(entries)
+    judged = time.perf_counter()
+    services.create_invites(checked.entries)
+    created = time.perf_counter()
+    return {"read": read - started, "check": judged - read, "create": created - judged}
 
 
 def measure(run: Callable[[], dict[str, float]]) -> dict[str, float]:
@@ -170,6 +186,14 @@ def main() -> None:
                     f"| {admin['peak']:.0f} | {admin['payload'] / 2**20:.2f} MiB |",
                     flush=True,
                 )
+            n = max(args.sizes)
+            parts = phases(make_csv(n))
+            print(
+                f"\nOne import of {n:,} rows in parts: read the file (`read_csv`) "
+                f"{fmt_seconds(parts['read'])}, judge every row (`check_import`) "
+                f"{fmt_seconds(parts['check'])}, `create_invites` (which checks again, "
+                f"then inserts) {fmt_seconds(parts['create'])}."
+            )
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
