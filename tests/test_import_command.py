@@ -143,3 +143,25 @@ def test_reads_stdin(monkeypatch):
     out, _err = run("-")
     assert out.strip() == "Created 1 invite."
     assert Invite.objects.filter(email="ada@example.com").exists()
+
+
+def test_a_million_rows_stop_at_the_row_limit(tmp_path):
+    """The default limits: reading stops at row 100,001 of 1,000,000; nothing is created."""
+    path = tmp_path / "million.csv"
+    with path.open("wb") as stream:
+        stream.write(b"email\n")
+        for _ in range(1000):
+            stream.write(b"a@b.co\n" * 1000)
+    error, _err = refused(str(path))
+    assert error == f"{path}: An import holds at most 100,000 addresses; split the file."
+    assert not Invite.objects.exists()
+
+
+def test_fifty_megabytes_are_refused_before_reading(tmp_path, monkeypatch):
+    path = tmp_path / "huge.csv"
+    with path.open("wb") as stream:
+        stream.write(b"email\n")
+        stream.truncate(50 * 1024 * 1024)  # a sparse file: 50 MB on paper
+    monkeypatch.setattr("invites.imports.read_csv", lambda *a, **k: pytest.fail("was read"))
+    error, _err = refused(str(path))
+    assert error == f"{path}: An import is at most 10.0\xa0MB; split the file."

@@ -162,3 +162,15 @@ def test_an_input_too_large_to_confirm_from_the_page_says_so(admin_client, setti
     assert "500 invites to create." in page
     assert 'name="payload"' not in page
     assert "too large to confirm from this page" in page
+
+
+def test_a_fifty_megabyte_upload_is_refused_without_reading_it(admin_client, tmp_path):
+    path = tmp_path / "huge.csv"
+    with path.open("wb") as stream:
+        stream.write(b"email\n")
+        stream.write(b"someone@example.com\n" * (50 * 1024 * 1024 // 20))
+    with path.open("rb") as stream:
+        response = admin_client.post(IMPORT, {"file": stream})
+    assert response.status_code == 200
+    assert "An import is at most 10.0\xa0MB; split the file." in response.content.decode()
+    assert not Invite.objects.exists()
