@@ -7,12 +7,20 @@ import io
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, ManagementUtility, call_command
+from django.utils import translation
 
 from invites.models import Invite
 from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """Messages (and the numbers in them) as English readers see them, whatever ran before."""
+    with translation.override("en-us"):
+        yield
 
 
 def run(*args: str, **options):

@@ -9,6 +9,7 @@ import tracemalloc
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import translation
 
 from invites import imports, services
 from invites.checks import check_settings
@@ -42,6 +43,13 @@ class GeneratedFile(io.RawIOBase):
         target[: len(data)] = data
         self.given += len(data)
         return len(data)
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """Messages (and the numbers in them) as English readers see them, whatever ran before."""
+    with translation.override("en-us"):
+        yield
 
 
 def read(data: bytes, **limits) -> list[ImportRow]:
