@@ -19,12 +19,10 @@ Django's internals move.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core import signing
@@ -38,7 +36,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from invites import imports, services
+from invites import services
 from invites.conf import invites_settings
 from invites.exceptions import (
     InvalidImportFile,
@@ -49,8 +47,15 @@ from invites.exceptions import (
     InviteNotFound,
     UserAlreadyExists,
 )
-from invites.forms import InviteAddForm, InviteChangeForm, InviteImportForm
-from invites.imports import ImportRow, RowProblem
+from invites.forms import (
+    ImportPreview,
+    InviteAddForm,
+    InviteChangeForm,
+    InviteImportForm,
+    read_again,
+    sign_import,
+    unsign_import,
+)
 from invites.models import Invite, InviteStatus
 
 # The name of the change page's "Resend" submit button (see submit_line.html).
@@ -441,77 +446,6 @@ class InviteAdmin(admin.ModelAdmin):
 
 # The name of the import page's confirm button.
 IMPORT_CONFIRM = "_confirm"
-# How long a preview can be confirmed.
-IMPORT_MAX_AGE = 3600
-# Bad rows shown on the preview page; the rest are counted.
-PREVIEW_PROBLEMS = 500
-PREVIEW_SAMPLE = 10
-CODE_LABELS = {
-    imports.INVALID: _("invalid"),
-    imports.DUPLICATE: _("duplicate"),
-    imports.INVITE_EXISTS: _("invite exists"),
-    imports.USER_EXISTS: _("user exists"),
-}
-
-
-class ImportPreview:
-    """What an import would do, row by row, with the file's line numbers."""
-
-    def __init__(self, rows: list[ImportRow], *, skip_existing: bool) -> None:
-        checked = services.check_import([row.entry() for row in rows], skip_existing=skip_existing)
-        self.total = len(rows)
-        self.create_count = len(checked.indexes)
-        self.sample = [rows[index] for index in checked.indexes[:PREVIEW_SAMPLE]]
-        self.refused = [self.line(rows, problem) for problem in checked.refused]
-        self.skipped = [self.line(rows, problem) for problem in checked.skipped]
-        self.problems = (self.refused + self.skipped)[:PREVIEW_PROBLEMS]
-        self.hidden_problems = len(self.refused) + len(self.skipped) - len(self.problems)
-        self.payload = ""
-
-    @staticmethod
-    def line(rows: list[ImportRow], problem: RowProblem) -> dict[str, Any]:
-        return {
-            "line": rows[problem.index].line,
-            "email": problem.email,
-            "code": problem.code,
-            "label": CODE_LABELS.get(problem.code, problem.code),
-            "message": problem.message,
-        }
-
-    @property
-    def can_confirm(self) -> bool:
-        return not self.refused and self.create_count > 0 and not self.too_large_to_confirm
-
-    @property
-    def too_large_to_confirm(self) -> bool:
-        """Whether the signed input is over what Django takes in a form field."""
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        return limit is not None and len(self.payload) > limit - 1024
-
-
-def _import_salt(request: HttpRequest) -> str:
-    # Bound to the admin who previewed: another account cannot replay it.
-    return f"invites.admin.import:{getattr(request.user, 'pk', '')}"
-
-
-def sign_import(request: HttpRequest, text: str, *, csv: bool, skip_existing: bool) -> str:
-    """The input of a preview, signed (and compressed) for the confirmation step."""
-    return signing.dumps(
-        {"text": text, "csv": csv, "skip": skip_existing}, salt=_import_salt(request), compress=True
-    )
-
-
-def unsign_import(request: HttpRequest, payload: str) -> tuple[str, bool, bool]:
-    """The input `sign_import` signed; `BadSignature` when forged, altered or too old."""
-    data = signing.loads(payload, salt=_import_salt(request), max_age=IMPORT_MAX_AGE)
-    return str(data["text"]), bool(data["csv"]), bool(data["skip"])
-
-
-def read_again(text: str, *, is_csv: bool) -> list[ImportRow]:
-    """The rows of a signed input, read by the same reader as the first time."""
-    if is_csv:
-        return imports.read_csv(io.BytesIO(text.encode("utf-8")))
-    return imports.read_lines(text)
 
 
 def refusal_text(error: InviteError | ValidationError) -> str:
