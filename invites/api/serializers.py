@@ -194,7 +194,27 @@ class BulkEntriesField(serializers.ListField):
         limit = invites_settings.MAX_BATCH_SIZE
         if len(data) > limit:
             self.fail("max_length", max_length=limit)
-        return list(super().to_internal_value(data))
+        try:
+            return list(super().to_internal_value(data))
+        except serializers.ValidationError as error:
+            # A flat list of messages, each naming its entry, as every field error is.
+            raise serializers.ValidationError(_entry_messages(error.detail)) from None
+
+
+def _entry_messages(detail: Any) -> list[str]:
+    """DRF's `{index: {field: [message]}}` for bad entries as `["entry 2, email: ..."]`."""
+    if not isinstance(detail, Mapping):
+        return [str(message) for message in detail]
+    messages = []
+    for index, problems in detail.items():
+        fields = problems.items() if isinstance(problems, Mapping) else [("", problems)]
+        for name, field_messages in fields:
+            for message in field_messages if isinstance(field_messages, list) else [field_messages]:
+                where = _("entry %(index)s") % {"index": index}
+                if name and name != "non_field_errors":
+                    where += f", {name}"
+                messages.append(f"{where}: {message}")
+    return messages
 
 
 @extend_schema_serializer(component_name="InviteBulkCreate")
@@ -292,11 +312,15 @@ class BadRowSerializer(serializers.Serializer):
 
 
 class BulkErrorSerializer(serializers.Serializer):
-    """`{"detail", "code": "invalid_rows", "rows": [...]}`: every bad entry; nothing created."""
+    """`{"detail", "code"}`, plus `rows` naming every bad entry (`code` `invalid_rows`)."""
 
-    detail = serializers.CharField()
-    code = serializers.CharField()
-    rows = BadRowSerializer(many=True)
+    detail = serializers.CharField(help_text=_("What went wrong, for people."))
+    code = serializers.CharField(help_text=_("What went wrong, for programs; stable."))
+    rows = BadRowSerializer(
+        many=True,
+        required=False,
+        help_text=_("With `invalid_rows`: every entry that cannot be created."),
+    )
 
 
 class ValidationErrorSerializer(serializers.Serializer):

@@ -126,14 +126,25 @@ def test_invalid_bodies(api_admin, settings, body, field, message):
 
 
 @pytest.mark.parametrize(
-    "entry",
-    [{"email": ["a@b.c"]}, {}, "a@b.c", {"email": "a@b.c", "metadata": [1]}, {"email": "x" * 400}],
+    ("entry", "expected"),
+    [
+        ({"email": ["a@b.c"]}, "entry 1, email: Not a valid string."),
+        ({}, "entry 1, email: This field is required."),
+        ("a@b.c", "entry 1: Invalid data. Expected a dictionary, but got str."),
+        (
+            {"email": "a@b.c", "metadata": [1]},
+            'entry 1, metadata: Expected a dictionary of items but got type "list".',
+        ),
+        (
+            {"email": "x" * 400},
+            "entry 1, email: Ensure this field has no more than 320 characters.",
+        ),
+    ],
 )
-def test_malformed_entries_are_field_errors(api_admin, entry):
+def test_malformed_entries_are_field_errors(api_admin, entry, expected):
     response = post_json(api_admin, BULK, {"invites": [{"email": "ok@example.com"}, entry]})
     assert response.status_code == 400
-    errors = response.json()["invites"]
-    assert errors["1"] if isinstance(errors, dict) else errors[1]
+    assert response.json() == {"invites": [expected]}
     assert not Invite.objects.exists()
 
 
