@@ -53,14 +53,18 @@ lint: $(VENV)/.dev
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy invites
 
-# Refresh benchmark: project vs naive loop vs hand-written SQL, on SQLite then PostgreSQL;
-# then, on PostgreSQL, delivery: refresh with emails off vs queued, and the drain rate of
-# 2 db_worker processes vs one process with no queue (benchmarks/bench_delivery.py).
+# Benchmarks, on SQLite then PostgreSQL: the refresh (project vs naive loop vs
+# hand-written SQL) and a CSV import through the command and the admin page
+# (BENCH_IMPORT_ARGS, e.g. "--sizes 1000 100000"); then, on PostgreSQL, delivery: refresh
+# with emails off vs queued, and the drain rate of 2 db_worker processes vs one process
+# with no queue (benchmarks/bench_delivery.py).
 bench: $(VENV)/.dev
 	$(PY) benchmarks/bench_refresh.py $(BENCH_ARGS)
+	$(PY) benchmarks/bench_import.py $(BENCH_IMPORT_ARGS)
 	@if $(PY) -c "import sys, psycopg; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$(BENCH_PG_URL)" 2>/dev/null; then \
 		DATABASE_URL="$(BENCH_PG_URL)" $(PY) benchmarks/bench_refresh.py $(BENCH_ARGS); \
 		DATABASE_URL="$(BENCH_PG_URL)" $(PY) benchmarks/bench_delivery.py $(BENCH_DELIVERY_ARGS); \
+		DATABASE_URL="$(BENCH_PG_URL)" $(PY) benchmarks/bench_import.py $(BENCH_IMPORT_ARGS); \
 	else \
 		echo "PostgreSQL at BENCH_PG_URL=$(BENCH_PG_URL) does not answer: PostgreSQL run skipped."; \
 	fi

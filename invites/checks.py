@@ -7,6 +7,7 @@
 - E011 ACCEPT_URL is None (the app's page) but the URLconf does not route `invites.urls`.
 - W003 DEBUG is off and the accept rate limit counts in a process-local cache; W004 in
   a cache that stores nothing.
+- E012 IMPORT_MAX_ROWS or IMPORT_MAX_BYTES is not a positive integer.
 """
 
 from __future__ import annotations
@@ -76,6 +77,11 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         errors.append(
             Error("INVITES['MAX_BATCH_SIZE'] must be a positive integer.", id="invites.E004")
         )
+
+    for key in ("IMPORT_MAX_ROWS", "IMPORT_MAX_BYTES"):
+        limit = user_settings.get(key, DEFAULTS[key])
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            errors.append(Error(f"INVITES[{key!r}] must be a positive integer.", id="invites.E012"))
 
     if not isinstance(user_settings.get("SEND_EMAILS", DEFAULTS["SEND_EMAILS"]), bool):
         errors.append(Error("INVITES['SEND_EMAILS'] must be True or False.", id="invites.E005"))

@@ -24,6 +24,9 @@ DEFAULTS: dict[str, Any] = {
     # With a task backend that can run tasks later: at most one invite email per invitee
     # per cooldown; a link refreshed within it is emailed when it ends. 0 turns it off.
     "EMAIL_COOLDOWN": timedelta(seconds=60),
+    # Most addresses and bytes one import (admin page, `import_invites`) takes.
+    "IMPORT_MAX_ROWS": 100_000,
+    "IMPORT_MAX_BYTES": 10 * 1024 * 1024,
 }
 
 
@@ -75,6 +78,14 @@ class InvitesSettings:
         if isinstance(value, timedelta):
             return value
         return timedelta(seconds=value)
+
+    @property
+    def IMPORT_MAX_ROWS(self) -> int:
+        return int(self._get("IMPORT_MAX_ROWS"))
+
+    @property
+    def IMPORT_MAX_BYTES(self) -> int:
+        return int(self._get("IMPORT_MAX_BYTES"))
 
     @property
     def SITE_URL(self) -> str | None:

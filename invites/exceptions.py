@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 
 def _join(values: Sequence[Any]) -> str:
@@ -88,4 +88,33 @@ class UserAlreadyExists(InviteError):
         super().__init__(
             gettext("A user already exists with the email: %(emails)s.")
             % {"emails": _join(self.emails)}
+        )
+
+
+class InvalidImportFile(InviteError):
+    """An import's file or text cannot be read: too large, too many rows, not UTF-8 CSV,
+    empty, or without an `email` column. `code` says which."""
+
+    code = "invalid_file"
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        super().__init__(message)
+
+
+class InvalidImportRows(InviteError):
+    """Some entries of an import or bulk call cannot be created; `.rows` lists every one
+    (`invites.imports.RowProblem`: index, email, code, message). Nothing was created."""
+
+    code = "invalid_rows"
+
+    def __init__(self, rows: Sequence[Any]) -> None:
+        self.rows = list(rows)
+        super().__init__(
+            ngettext(
+                "Nothing was created: %(count)d entry cannot be imported.",
+                "Nothing was created: %(count)d entries cannot be imported.",
+                len(self.rows),
+            )
+            % {"count": len(self.rows)}
         )

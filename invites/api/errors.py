@@ -21,7 +21,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 
-from invites.exceptions import InviteError
+from invites.exceptions import InvalidImportRows, InviteError
 
 # Domain error class -> what builds the API error from an instance of it.
 ErrorTable = Mapping[type[Exception], Callable[[Any], Exception]]
@@ -75,6 +75,24 @@ class PayloadTooLarge(exceptions.APIException):
             else self.default_detail
         )
         super().__init__(detail=detail, code=self.default_code)
+
+
+class RowsRejected(exceptions.APIException):
+    """400 naming every entry of a bulk create that cannot be created, nothing created:
+    `{"detail", "code": "invalid_rows", "rows": [{"index", "email", "code", "detail"}]}`."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid_rows"
+
+    def __init__(self, error: InvalidImportRows) -> None:
+        rows = [
+            {"index": row.index, "email": row.email, "code": row.code, "detail": row.message}
+            for row in error.rows
+        ]
+        super().__init__(detail=error.message, code=error.code)
+        # Set after DRF's own handling, which would turn every `index` into a string.
+        body: Any = {"detail": error.message, "code": error.code, "rows": rows}
+        self.detail = body
 
 
 class EmailRejected(exceptions.ValidationError):

@@ -7,7 +7,12 @@ from typing import Any
 
 from django.templatetags.static import static
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from drf_spectacular.views import SCHEMA_KWARGS, SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -120,6 +125,76 @@ class InviteSchemaView(SpectacularAPIView):
         prefix = request.path.removesuffix("schema/")
         response.data = add_links(response.data, prefix)
         return response
+
+
+# Examples of `POST /api/invites/bulk/`: requests, a success, and a refusal.
+BULK_EXAMPLES = [
+    OpenApiExample(
+        "Three invites",
+        request_only=True,
+        value={
+            "invites": [
+                {"email": "ada@example.com", "metadata": {"team": "research"}},
+                {"email": "grace@example.com"},
+                {"email": "alan@example.com"},
+            ]
+        },
+    ),
+    OpenApiExample(
+        "Skipping existing invites and users",
+        request_only=True,
+        value={
+            "invites": [{"email": "ada@example.com"}, {"email": "new@example.com"}],
+            "skip_existing": True,
+        },
+    ),
+    OpenApiExample(
+        "Created with one skipped",
+        response_only=True,
+        status_codes=["201"],
+        value={
+            "created": [
+                {
+                    "id": "5b0c1f8e-3f7a-4b8e-9a57-0f6d1e2c3b4a",
+                    "email": "new@example.com",
+                    "accepted": False,
+                    "token": "q7Zk...raw-token...",
+                    "expires_at": "2026-01-02T09:00:00Z",
+                    "metadata": None,
+                    "created_at": "2026-01-01T09:00:00Z",
+                    "updated_at": "2026-01-01T09:00:00Z",
+                    "deleted_at": None,
+                    "sent_at": None,
+                    "status": "pending",
+                }
+            ],
+            "skipped": [{"index": 0, "email": "ada@example.com", "reason": "invite_exists"}],
+        },
+    ),
+    OpenApiExample(
+        "Bad rows",
+        response_only=True,
+        status_codes=["400"],
+        value={
+            "detail": "Nothing was created: 2 entries cannot be imported.",
+            "code": "invalid_rows",
+            "rows": [
+                {
+                    "index": 1,
+                    "email": "grace@",
+                    "code": "invalid",
+                    "detail": "“grace@” is not a valid email address.",
+                },
+                {
+                    "index": 2,
+                    "email": "ADA@example.com",
+                    "code": "duplicate",
+                    "detail": "This email appears earlier in the same import.",
+                },
+            ],
+        },
+    ),
+]
 
 
 class InviteDocsView(SpectacularSwaggerView):

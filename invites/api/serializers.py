@@ -28,6 +28,9 @@ from invites.models import Invite, InviteStatus
 # Longest string taken as an invite id: a UUID is 36 characters, so anything longer
 # cannot name an invite and is refused instead of being echoed back.
 MAX_ID_LENGTH = 64
+# Longest email taken in a bulk body: longer than any valid address (254), so that an
+# over-long one is still a bad row of its own, but bounded so that it is not echoed back.
+BULK_EMAIL_MAX_LENGTH = 320
 
 
 # --- output -------------------------------------------------------------------------
@@ -179,6 +182,93 @@ class InviteRefreshInputSerializer(serializers.Serializer):
     )
 
 
+class BulkEntrySerializer(serializers.Serializer):
+    """One entry of a bulk create; whether the email is valid is the service's to say."""
+
+    # A CharField, not an EmailField: an invalid address is a bad row (`invalid`),
+    # reported with the others, not a field message.
+    email = serializers.CharField(
+        max_length=BULK_EMAIL_MAX_LENGTH, allow_blank=True, trim_whitespace=False
+    )
+    metadata = MetadataField(required=False, allow_null=True, help_text=_("Free-form JSON object."))
+
+
+class BulkEntriesField(serializers.ListField):
+    """A non-empty list of at most `MAX_BATCH_SIZE` entries."""
+
+    child = BulkEntrySerializer()
+    default_error_messages = {
+        "not_a_list": _('Expected a list of invites but got type "{input_type}".'),
+        "empty": _("This list may not be empty."),
+        "max_length": _("Ensure this list has no more than {max_length} invites."),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(allow_empty=False, min_length=1, **kwargs)
+
+    def to_internal_value(self, data: Any) -> list[Any]:
+        if not isinstance(data, list):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        if not data:
+            self.fail("empty")
+        limit = invites_settings.MAX_BATCH_SIZE
+        if len(data) > limit:
+            self.fail("max_length", max_length=limit)
+        try:
+            return list(super().to_internal_value(data))
+        except serializers.ValidationError as error:
+            # A flat list of messages, each naming its entry, as every field error is.
+            raise serializers.ValidationError(_entry_messages(error.detail)) from None
+
+
+def _entry_messages(detail: Any) -> list[str]:
+    """DRF's `{index: {field: [message]}}` for bad entries as `["entry 2, email: ..."]`."""
+    if not isinstance(detail, Mapping):
+        return [str(message) for message in detail]
+    messages = []
+    for index, problems in detail.items():
+        fields = problems.items() if isinstance(problems, Mapping) else [("", problems)]
+        for name, field_messages in fields:
+            for message in field_messages if isinstance(field_messages, list) else [field_messages]:
+                where = _("entry %(index)s") % {"index": index}
+                if name and name != "non_field_errors":
+                    where += f", {name}"
+                messages.append(f"{where}: {message}")
+    return messages
+
+
+@extend_schema_serializer(component_name="InviteBulkCreate")
+class InviteBulkInputSerializer(serializers.Serializer):
+    """Body of `POST /api/invites/bulk/`."""
+
+    invites = BulkEntriesField(
+        help_text=_("The invites to create, at most INVITES['MAX_BATCH_SIZE'] (1000).")
+    )
+    skip_existing = serializers.BooleanField(
+        default=False,
+        help_text=_(
+            "Skip entries whose email already has a live invite or a user, instead of "
+            "refusing the call."
+        ),
+    )
+
+
+class BulkSkippedSerializer(serializers.Serializer):
+    """An entry left out by `skip_existing`."""
+
+    index = serializers.IntegerField(help_text=_("Position of the entry in `invites` (from 0)."))
+    email = serializers.CharField()
+    reason = serializers.ChoiceField(choices=["invite_exists", "user_exists"])
+
+
+@extend_schema_serializer(component_name="InviteBulkCreated")
+class InviteBulkOutputSerializer(serializers.Serializer):
+    """`{"created": [invites with token], "skipped": [{"index", "email", "reason"}]}`."""
+
+    created = InviteOutputSerializer(many=True)
+    skipped = BulkSkippedSerializer(many=True)
+
+
 class TokenField(serializers.CharField):
     """A raw token as given: any string, even blank or with NUL, is the service's to judge.
 
@@ -229,6 +319,27 @@ class ErrorSerializer(serializers.Serializer):
         child=serializers.CharField(),
         required=False,
         help_text=_("The invite ids at fault, as given, when the error is about some."),
+    )
+
+
+class BadRowSerializer(serializers.Serializer):
+    """One entry of a bulk create that cannot be created."""
+
+    index = serializers.IntegerField(help_text=_("Position of the entry in `invites` (from 0)."))
+    email = serializers.CharField()
+    code = serializers.ChoiceField(choices=["invalid", "duplicate", "invite_exists", "user_exists"])
+    detail = serializers.CharField(help_text=_("What is wrong with it, for people."))
+
+
+class BulkErrorSerializer(serializers.Serializer):
+    """`{"detail", "code"}`, plus `rows` naming every bad entry (`code` `invalid_rows`)."""
+
+    detail = serializers.CharField(help_text=_("What went wrong, for people."))
+    code = serializers.CharField(help_text=_("What went wrong, for programs; stable."))
+    rows = BadRowSerializer(
+        many=True,
+        required=False,
+        help_text=_("With `invalid_rows`: every entry that cannot be created."),
     )
 
 

@@ -17,7 +17,12 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_variables
 from django_filters.rest_framework import DjangoFilterBackend  # type: ignore[import-untyped]
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.decorators import action
@@ -38,6 +43,7 @@ from invites.api.errors import (
     InviteErrorsMixin,
     InviteNotFoundError,
     PasswordRejected,
+    RowsRejected,
 )
 from invites.api.filters import (
     InviteFilter,
@@ -50,6 +56,9 @@ from invites.api.permissions import InviteModelPermissions
 from invites.api.serializers import (
     AcceptInputSerializer,
     AcceptOutputSerializer,
+    BulkErrorSerializer,
+    InviteBulkInputSerializer,
+    InviteBulkOutputSerializer,
     InviteCreateInputSerializer,
     InviteOutputSerializer,
     InviteRefreshInputSerializer,
@@ -57,6 +66,7 @@ from invites.api.serializers import (
 )
 from invites.api.throttling import AcceptRateThrottle
 from invites.exceptions import (
+    InvalidImportRows,
     InvalidInviteToken,
     InviteAlreadyAccepted,
     InviteAlreadyExists,
@@ -128,6 +138,7 @@ class InviteViewSet(
         },
         "resend": {InviteNotFound: InviteNotFoundError, InviteAlreadyAccepted: InviteConflict},
         "refresh": {InviteNotFound: InviteBadRequest, InviteAlreadyAccepted: InviteConflict},
+        "bulk": {InvalidImportRows: RowsRejected},
     }
 
     def get_authenticators(self) -> list[BaseAuthentication]:
@@ -143,6 +154,7 @@ class InviteViewSet(
         return {
             "create": InviteCreateInputSerializer,
             "refresh": InviteRefreshInputSerializer,
+            "bulk": InviteBulkInputSerializer,
         }.get(self.action, InviteOutputSerializer)
 
     def get_object(self) -> Invite:
@@ -238,6 +250,54 @@ class InviteViewSet(
         serializer.is_valid(raise_exception=True)
         invites = services.refresh_invite_tokens(serializer.validated_data["invite_ids"])
         return _minted(InviteOutputSerializer(invites, many=True).data)
+
+    @extend_schema(
+        summary="Create many invites",
+        description="Needs `add_invite`. All or nothing: when any entry is invalid, appears "
+        "twice, or has a live invite or a user for its email, the 400 names every such "
+        "entry in `rows` (`index`, `email`, `code`: `invalid`, `duplicate`, `invite_exists`, "
+        "`user_exists`) and nothing is created. With `skip_existing`, entries with a live "
+        "invite or a user are left out and listed in `skipped` instead. At most "
+        "`INVITES['MAX_BATCH_SIZE']` entries; `invite_created` is sent per invite after "
+        "commit.",
+        request=InviteBulkInputSerializer,
+        responses={
+            201: InviteBulkOutputSerializer,
+            400: OpenApiResponse(
+                PolymorphicProxySerializer(
+                    component_name="BulkInvitesBadRequest",
+                    serializers=[BulkErrorSerializer, ValidationErrorSerializer],
+                    resource_type_field_name=None,
+                ),
+                description="Bad entries (all named in `rows`), or an invalid body: "
+                "`invites` missing, not a list, empty or too long.",
+            ),
+            **openapi.AUTH_ERRORS,
+            413: openapi.TOO_LARGE,
+            415: openapi.UNSUPPORTED,
+        },
+        examples=openapi.BULK_EXAMPLES,
+    )
+    @action(detail=False, methods=["post"], filter_backends=[], pagination_class=None)
+    def bulk(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Create many invites, all or nothing, through `import_invites` (one `create_invites`)."""
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        entries = [
+            {"email": entry["email"], "metadata": entry.get("metadata")}
+            for entry in serializer.validated_data["invites"]
+        ]
+        user = request.user if request.user.is_authenticated else None
+        result = services.import_invites(
+            entries,
+            skip_existing=serializer.validated_data["skip_existing"],
+            invited_by=user,
+        )
+        skipped = [
+            {"index": row.index, "email": row.email, "reason": row.code} for row in result.skipped
+        ]
+        body = InviteBulkOutputSerializer({"created": result.created, "skipped": skipped}).data
+        return _minted(body, status.HTTP_201_CREATED)
 
 
 @sensitive_variables()

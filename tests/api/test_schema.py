@@ -20,6 +20,7 @@ OPERATIONS = {
     ("/api/invites/{id}/", "delete"): {"204", "401", "403", "404"},
     ("/api/invites/{id}/resend/", "post"): {"200", "401", "403", "404", "409"},
     ("/api/invites/refresh/", "post"): {"200", "400", "401", "403", "409", "413", "415"},
+    ("/api/invites/bulk/", "post"): {"201", "400", "401", "403", "413", "415"},
     ("/api/invites/accept/", "post"): {"201", "400", "409", "413", "415", "429"},
 }
 
@@ -50,6 +51,7 @@ def test_schema_documents_request_bodies(schema):
     for path, method in [
         ("/api/invites/", "post"),
         ("/api/invites/refresh/", "post"),
+        ("/api/invites/bulk/", "post"),
         ("/api/invites/accept/", "post"),
     ]:
         body = paths[path][method]["requestBody"]
@@ -111,3 +113,19 @@ def test_docs_page_is_public_and_uses_only_local_assets():
     assert any(a.endswith("swagger-ui-bundle.js") for a in local)
     for asset in local:
         assert finders.find(asset.removeprefix("/static/")), asset
+
+
+def test_schema_documents_bulk_create_with_examples(schema):
+    operation = schema["paths"]["/api/invites/bulk/"]["post"]
+    request = operation["requestBody"]["content"]["application/json"]
+    assert set(request["examples"]) == {"ThreeInvites", "SkippingExistingInvitesAndUsers"}
+    assert (
+        "CreatedWithOneSkipped"
+        in operation["responses"]["201"]["content"]["application/json"]["examples"]
+    )
+    assert "BadRows" in operation["responses"]["400"]["content"]["application/json"]["examples"]
+    body = schema["components"]["schemas"]["InviteBulkCreateRequest"]
+    assert body["required"] == ["invites"]
+    assert set(body["properties"]) == {"invites", "skip_existing"}
+    row = schema["components"]["schemas"]["BadRow"]
+    assert set(row["properties"]) >= {"index", "email", "code"}
