@@ -142,7 +142,26 @@ class InviteCreateInputSerializer(serializers.Serializer):
     )
 
 
-class InviteIdsField(serializers.ListField):
+class BatchField(serializers.ListField):
+    """A non-empty list of at most `MAX_BATCH_SIZE` items, refused with one flat message
+    per problem (DRF's ListField would report per index). Subclasses name the items in
+    their `not_a_list`, `empty` and `max_length` messages."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(allow_empty=False, min_length=1, **kwargs)
+
+    def check_batch(self, data: Any) -> None:
+        """Fail unless `data` is a list of 1 to `MAX_BATCH_SIZE` items."""
+        if not isinstance(data, list):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        if not data:
+            self.fail("empty")
+        limit = invites_settings.MAX_BATCH_SIZE
+        if len(data) > limit:
+            self.fail("max_length", max_length=limit)
+
+
+class InviteIdsField(BatchField):
     """A non-empty list of at most `MAX_BATCH_SIZE` strings, kept exactly as given."""
 
     child = serializers.CharField(allow_blank=True, trim_whitespace=False)
@@ -154,18 +173,8 @@ class InviteIdsField(serializers.ListField):
         "too_long": _("An invite id is at most {max_length} characters long."),
     }
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(allow_empty=False, min_length=1, **kwargs)
-
     def to_internal_value(self, data: Any) -> list[str]:
-        # One flat message per problem (DRF's ListField would report per index).
-        if not isinstance(data, list):
-            self.fail("not_a_list", input_type=type(data).__name__)
-        if not data:
-            self.fail("empty")
-        limit = invites_settings.MAX_BATCH_SIZE
-        if len(data) > limit:
-            self.fail("max_length", max_length=limit)
+        self.check_batch(data)
         if not all(isinstance(value, str) for value in data):
             self.fail("not_a_string")
         if any(len(value) > MAX_ID_LENGTH for value in data):
@@ -193,7 +202,7 @@ class BulkEntrySerializer(serializers.Serializer):
     metadata = MetadataField(required=False, allow_null=True, help_text=_("Free-form JSON object."))
 
 
-class BulkEntriesField(serializers.ListField):
+class BulkEntriesField(BatchField):
     """A non-empty list of at most `MAX_BATCH_SIZE` entries."""
 
     child = BulkEntrySerializer()
@@ -203,17 +212,8 @@ class BulkEntriesField(serializers.ListField):
         "max_length": _("Ensure this list has no more than {max_length} invites."),
     }
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(allow_empty=False, min_length=1, **kwargs)
-
     def to_internal_value(self, data: Any) -> list[Any]:
-        if not isinstance(data, list):
-            self.fail("not_a_list", input_type=type(data).__name__)
-        if not data:
-            self.fail("empty")
-        limit = invites_settings.MAX_BATCH_SIZE
-        if len(data) > limit:
-            self.fail("max_length", max_length=limit)
+        self.check_batch(data)
         try:
             return list(super().to_internal_value(data))
         except serializers.ValidationError as error:

@@ -45,6 +45,7 @@ from invites.exceptions import (
     InviteExpired,
     UserAlreadyExists,
 )
+from invites.models import Invite
 from invites.ratelimit import accept_allowed
 from invites.reports import hide_secrets
 from invites.tokens import MAX_TOKEN_LENGTH
@@ -185,13 +186,10 @@ class AcceptPageView(View):
     def get(self, request: HttpRequest) -> HttpResponse:
         if "token" in request.GET:
             return self.take_token_out_of_url(request)
-        token = self.stored_token(request)
-        if token is None:
-            return error_page(request, MISSING)
-        try:
-            invite = services.check_invite_token(token)
-        except InviteError as error:
-            return self.refuse(request, error)
+        checked = self.checked_link(request)
+        if isinstance(checked, HttpResponse):
+            return checked
+        _token, invite = checked
         form_class = get_adapter().get_accept_form_class()
         return self.show_form(request, form_class(invite=invite))
 
@@ -200,15 +198,10 @@ class AcceptPageView(View):
         allowed, wait = accept_allowed(request)
         if not allowed:
             return throttled_page(request, wait)
-        # The token comes from our cookie only, never from the submitted form.
-        token = self.stored_token(request)
-        if token is None:
-            return error_page(request, MISSING)
-        try:
-            invite = services.check_invite_token(token)
-        except InviteError as error:
-            return self.refuse(request, error)
-
+        checked = self.checked_link(request)
+        if isinstance(checked, HttpResponse):
+            return checked
+        token, invite = checked
         form = get_adapter().get_accept_form_class()(request.POST, invite=invite)
         if not form.is_valid():
             return self.show_form(request, form)
@@ -222,6 +215,20 @@ class AcceptPageView(View):
         except InviteError as error:
             return self.refuse(request, error)
         return self.accepted(request, user)
+
+    @method_decorator(sensitive_variables())
+    def checked_link(self, request: HttpRequest) -> tuple[str, Invite] | HttpResponse:
+        """The stored token and its invite, or the page saying what is wrong with it.
+
+        The token comes from our cookie only, never from a submitted form.
+        """
+        token = self.stored_token(request)
+        if token is None:
+            return error_page(request, MISSING)
+        try:
+            return token, services.check_invite_token(token)
+        except InviteError as error:
+            return self.refuse(request, error)
 
     @method_decorator(sensitive_variables())
     def take_token_out_of_url(self, request: HttpRequest) -> HttpResponse:
