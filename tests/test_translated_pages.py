@@ -388,6 +388,33 @@ def test_admin_refusal_message(browser, language, admin_user, pending_invite):
     assert_translated(response.content, language)
 
 
+IMPORT_PAGE = {
+    "de": ("Einladungen importieren", "Oder Adressen einfügen"),
+    "fr": ("Importer des invitations", "Ou collez des adresses"),
+    "es": ("Importar invitaciones", "O pegue direcciones"),
+}
+IMPORT_PREVIEW = {
+    "de": ("2 Zeilen gelesen.", "1 Zeile kann nicht importiert werden.", "ungültig"),
+    "fr": ("2 lignes lues.", "1 ligne ne peut pas être importée.", "non valide"),
+    "es": ("2 filas leídas.", "1 fila no se puede importar.", "no válida"),
+}
+
+
+def test_admin_import_page_and_its_preview(browser, language, admin_user):
+    browser.force_login(admin_user)
+    url = f"{CHANGELIST}import/"
+
+    page = browser.get(url)
+    preview = browser.post(url, {"text": "new@example.com\nnot-an-address"})
+
+    assert page.status_code == 200
+    assert_translated(page.content, language, *IMPORT_PAGE[language])
+    assert preview.status_code == 200
+    assert 'id="import-problems"' in preview.content.decode()
+    assert_translated(preview.content, language, *IMPORT_PREVIEW[language])
+    assert not Invite.objects.exists()
+
+
 # --- purge_invites' confirmation ----------------------------------------------------
 
 
