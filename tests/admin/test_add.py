@@ -13,7 +13,7 @@ from django.contrib.messages import get_messages
 from django.db import connections
 
 from invites import services
-from invites.admin import AddRefused
+from invites.admin.options import AddRefused
 from invites.exceptions import InviteAlreadyExists
 from invites.models import Invite
 from invites.signals import invite_created

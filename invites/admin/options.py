@@ -1,46 +1,27 @@
-"""The Django admin for invites: every change goes through `invites.services`.
-
-- Adding (the add form, `add_form`) is checked by `check_creatable` and done by
-  `create_invites` in `save_model`; the new accept link is shown once.
-- The "Resend" button of an invite's page and the action "Refresh tokens and resend"
-  call `refresh_invite_tokens`; the button shows the new link once.
-- Deleting, from an invite's page or with the bulk action, calls `delete_invites`,
-  which soft-deletes.
-- Changing an invite edits only its metadata; token, expiry and state change only
-  through the services.
-- "Import invites" (linked from the list) reads a CSV file or pasted addresses
-  (`invites.imports`), shows what `check_import` says of every row, and on
-  confirmation creates them with `import_invites`. The confirmation carries the input
-  signed, and reads and judges it again: nothing the browser sends back is trusted.
-
-Only documented `ModelAdmin` hooks are overridden, so the admin keeps working as
-Django's internals move.
-"""
+"""`InviteAdmin`: every change goes through `invites.services` (see the package's docstring)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, cast
+from collections.abc import Callable
+from typing import Any
 from uuid import UUID
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.core import signing
-from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template.response import TemplateResponse
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from invites import services
+from invites.admin.filters import SentListFilter, StatusListFilter
+from invites.admin.imports import ImportInvitesMixin
 from invites.conf import invites_settings
 from invites.exceptions import (
-    InvalidImportFile,
-    InvalidImportRows,
     InviteAlreadyAccepted,
     InviteAlreadyExists,
     InviteError,
@@ -48,15 +29,10 @@ from invites.exceptions import (
     UserAlreadyExists,
 )
 from invites.forms import (
-    ImportPreview,
     InviteAddForm,
     InviteChangeForm,
-    InviteImportForm,
-    read_again,
-    sign_import,
-    unsign_import,
 )
-from invites.models import Invite, InviteQuerySet, InviteStatus
+from invites.models import Invite
 
 # The name of the change page's "Resend" submit button (see submit_line.html).
 RESEND = "_resend"
@@ -76,38 +52,6 @@ READONLY_FIELDS = (
 )
 
 
-class StatusListFilter(admin.SimpleListFilter):
-    """Filter by the computed status: pending, expired or accepted."""
-
-    title = _("status")
-    parameter_name = "status"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> Sequence[tuple[str, Any]]:
-        return InviteStatus.choices
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Invite]) -> QuerySet[Invite]:
-        value = self.value()
-        if value in InviteStatus.values:
-            return cast(InviteQuerySet, queryset).with_status(value)
-        return queryset
-
-
-class SentListFilter(admin.SimpleListFilter):
-    """Whether the email with the invite's current link has gone out."""
-
-    title = _("sent")
-    parameter_name = "sent"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> Sequence[tuple[str, Any]]:
-        return [("yes", _("Sent")), ("no", _("Not sent yet"))]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Invite]) -> QuerySet[Invite]:
-        value = self.value()
-        if value in ("yes", "no"):
-            return queryset.filter(sent_at__isnull=value == "no")
-        return queryset
-
-
 class AddRefused(Exception):
     """`create_invites` refused an invite that the add form had just found creatable."""
 
@@ -117,7 +61,7 @@ class AddRefused(Exception):
 
 
 @admin.register(Invite)
-class InviteAdmin(admin.ModelAdmin):
+class InviteAdmin(ImportInvitesMixin, admin.ModelAdmin):
     list_display = [
         "email",
         "status",
@@ -236,107 +180,6 @@ class InviteAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(request.get_full_path())
         return super().changelist_view(request, extra_context)
 
-    # --- import many: upload or paste, preview, confirm ----------------------------------
-
-    def get_urls(self) -> list[URLPattern]:
-        import_url = path(
-            "import/",
-            self.admin_site.admin_view(self.import_view),
-            name=f"{self.opts.app_label}_{self.opts.model_name}_import",
-        )
-        return [import_url, *super().get_urls()]
-
-    def import_view(self, request: HttpRequest) -> HttpResponse:
-        """The "Import invites" page: a form, then a preview, then the creation."""
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        data, files = None, None
-        if request.method == "POST":
-            try:
-                data, files = request.POST, request.FILES
-            except RequestDataTooBig:
-                # Over DATA_UPLOAD_MAX_MEMORY_SIZE, which bounds form fields, not files.
-                self.message_user(
-                    request,
-                    _("The pasted text is too long for one request; upload it as a file."),
-                    messages.ERROR,
-                )
-                return HttpResponseRedirect(request.path)
-        if data is not None and IMPORT_CONFIRM in data:
-            return self.confirm_import(request, data.get("payload", ""))
-        form = InviteImportForm(data, files)
-        preview = None
-        if form.is_valid():
-            skip = form.cleaned_data["skip_existing"]
-            preview = ImportPreview(form.rows, skip_existing=skip)
-            preview.payload = sign_import(
-                request, form.text_read, csv=bool(form.cleaned_data["file"]), skip_existing=skip
-            )
-        return self.render_import(request, form, preview)
-
-    def confirm_import(self, request: HttpRequest, payload: str) -> HttpResponse:
-        """Read the signed input again, and create its invites if it is still all fine."""
-        try:
-            text, is_csv, skip = unsign_import(request, payload)
-            rows = read_again(text, is_csv=is_csv)
-        except (signing.BadSignature, InvalidImportFile):
-            self.message_user(
-                request,
-                _("This preview has expired or cannot be used. Nothing was created; upload again."),
-                messages.ERROR,
-            )
-            return HttpResponseRedirect(request.path)
-        user = request.user if request.user.is_authenticated else None
-        try:
-            result = services.import_invites(
-                [row.entry() for row in rows], skip_existing=skip, invited_by=user
-            )
-        except InvalidImportRows:
-            # Invites or users appeared since the preview: show the new verdict.
-            self.message_user(
-                request,
-                _("Something changed since the preview: nothing was created. Check again."),
-                messages.ERROR,
-            )
-            preview = ImportPreview(rows, skip_existing=skip)
-            preview.payload = payload
-            return self.render_import(request, InviteImportForm(), preview)
-        count, skipped = len(result.created), len(result.skipped)
-        self.message_user(
-            request,
-            ngettext("%(count)d invite was created.", "%(count)d invites were created.", count)
-            % {"count": count},
-            messages.SUCCESS,
-        )
-        if skipped:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d address was skipped: it already has an invite or a user.",
-                    "%(count)d addresses were skipped: they already have an invite or a user.",
-                    skipped,
-                )
-                % {"count": skipped},
-                messages.WARNING,
-            )
-        return HttpResponseRedirect(
-            reverse("admin:invites_invite_changelist", current_app=self.admin_site.name)
-        )
-
-    def render_import(
-        self, request: HttpRequest, form: InviteImportForm, preview: ImportPreview | None
-    ) -> HttpResponse:
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": _("Import invites"),
-            "form": form,
-            "preview": preview,
-            "confirm_name": IMPORT_CONFIRM,
-            "max_rows": invites_settings.IMPORT_MAX_ROWS,
-        }
-        return TemplateResponse(request, "admin/invites/invite/import.html", context)
-
     # --- delete: soft, through the service ----------------------------------------------
 
     def delete_model(self, request: HttpRequest, obj: Invite) -> None:
@@ -446,10 +289,6 @@ class InviteAdmin(admin.ModelAdmin):
             )
             self.message_user(request, accept_link_message(invite), messages.INFO)
         return HttpResponseRedirect(request.get_full_path())
-
-
-# The name of the import page's confirm button.
-IMPORT_CONFIRM = "_confirm"
 
 
 def refusal_text(error: InviteError | ValidationError) -> str:

@@ -1,0 +1,136 @@
+"""The "Import invites" page: upload or paste, preview, confirm.
+
+The confirmation carries the input signed, and reads and judges it again: nothing the
+browser sends back is trusted.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core import signing
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from invites import services
+from invites.conf import invites_settings
+from invites.exceptions import (
+    InvalidImportFile,
+    InvalidImportRows,
+)
+from invites.forms import (
+    ImportPreview,
+    InviteImportForm,
+    read_again,
+    sign_import,
+    unsign_import,
+)
+
+# The name of the import page's confirm button.
+IMPORT_CONFIRM = "_confirm"
+
+
+class ImportInvitesMixin(admin.ModelAdmin):
+    """`InviteAdmin`'s import page, at `import/` beside its other views."""
+
+    def get_urls(self) -> list[URLPattern]:
+        import_url = path(
+            "import/",
+            self.admin_site.admin_view(self.import_view),
+            name=f"{self.opts.app_label}_{self.opts.model_name}_import",
+        )
+        return [import_url, *super().get_urls()]
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """The "Import invites" page: a form, then a preview, then the creation."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        data, files = None, None
+        if request.method == "POST":
+            try:
+                data, files = request.POST, request.FILES
+            except RequestDataTooBig:
+                # Over DATA_UPLOAD_MAX_MEMORY_SIZE, which bounds form fields, not files.
+                self.message_user(
+                    request,
+                    _("The pasted text is too long for one request; upload it as a file."),
+                    messages.ERROR,
+                )
+                return HttpResponseRedirect(request.path)
+        if data is not None and IMPORT_CONFIRM in data:
+            return self.confirm_import(request, data.get("payload", ""))
+        form = InviteImportForm(data, files)
+        preview = None
+        if form.is_valid():
+            skip = form.cleaned_data["skip_existing"]
+            preview = ImportPreview(form.rows, skip_existing=skip)
+            preview.payload = sign_import(
+                request, form.text_read, csv=bool(form.cleaned_data["file"]), skip_existing=skip
+            )
+        return self.render_import(request, form, preview)
+
+    def confirm_import(self, request: HttpRequest, payload: str) -> HttpResponse:
+        """Read the signed input again, and create its invites if it is still all fine."""
+        try:
+            text, is_csv, skip = unsign_import(request, payload)
+            rows = read_again(text, is_csv=is_csv)
+        except (signing.BadSignature, InvalidImportFile):
+            self.message_user(
+                request,
+                _("This preview has expired or cannot be used. Nothing was created; upload again."),
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(request.path)
+        user = request.user if request.user.is_authenticated else None
+        try:
+            result = services.import_invites(
+                [row.entry() for row in rows], skip_existing=skip, invited_by=user
+            )
+        except InvalidImportRows:
+            # Invites or users appeared since the preview: show the new verdict.
+            self.message_user(
+                request,
+                _("Something changed since the preview: nothing was created. Check again."),
+                messages.ERROR,
+            )
+            preview = ImportPreview(rows, skip_existing=skip)
+            preview.payload = payload
+            return self.render_import(request, InviteImportForm(), preview)
+        count, skipped = len(result.created), len(result.skipped)
+        self.message_user(
+            request,
+            ngettext("%(count)d invite was created.", "%(count)d invites were created.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d address was skipped: it already has an invite or a user.",
+                    "%(count)d addresses were skipped: they already have an invite or a user.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )
+        return HttpResponseRedirect(
+            reverse("admin:invites_invite_changelist", current_app=self.admin_site.name)
+        )
+
+    def render_import(
+        self, request: HttpRequest, form: InviteImportForm, preview: ImportPreview | None
+    ) -> HttpResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Import invites"),
+            "form": form,
+            "preview": preview,
+            "confirm_name": IMPORT_CONFIRM,
+            "max_rows": invites_settings.IMPORT_MAX_ROWS,
+        }
+        return TemplateResponse(request, "admin/invites/invite/import.html", context)
