@@ -1,4 +1,4 @@
-"""`refresh_invites` and `purge_invites` (contract section 7)."""
+"""`refresh_invites` and `purge_invites`: selection, batches, dry runs, confirmation."""
 
 from __future__ import annotations
 

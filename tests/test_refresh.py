@@ -1,4 +1,4 @@
-"""`refresh_invite_tokens`: every rule of contract section 2 and its signal."""
+"""`refresh_invite_tokens`: new tokens and expiry, order, errors, and its signal."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The token scheme of contract section 1."""
+"""The token scheme: HMAC of the id and a nonce, stored as a digest, rebuilt from the id."""
 
 from __future__ import annotations
 
