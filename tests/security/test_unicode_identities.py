@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from invites import services
 from invites.exceptions import UserAlreadyExists
 from invites.models import Invite
+from invites.services.create import user_email_keys
 from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -66,5 +67,5 @@ def test_the_check_reads_ascii_users_by_lookup_not_by_scanning(django_assert_max
         make_user(f"user{number}@example.com")
     make_user(FULLWIDTH_BOB)
     with django_assert_max_num_queries(2):
-        taken = services._user_email_keys(["USER7@example.com", "bob@example.com", "x@y.z"])
+        taken = user_email_keys(["USER7@example.com", "bob@example.com", "x@y.z"])
     assert taken == {"user7@example.com", "bob@example.com"}
