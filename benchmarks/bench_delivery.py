@@ -25,7 +25,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,16 +36,17 @@ import django  # noqa: E402
 
 django.setup()
 
+from common import seed as seed_invites  # noqa: E402
+from common import vacuum  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core import mail  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.test.utils import override_settings, setup_test_environment  # noqa: E402
-from django.utils import timezone  # noqa: E402
 from django_tasks_db.models import DBTaskResult  # noqa: E402
 
-from invites import bulk, services, tokens  # noqa: E402
+from invites import services, tokens  # noqa: E402
 from invites.emails import build_invite_message, open_mail_connection  # noqa: E402
-from invites.models import Invite, email_key  # noqa: E402
+from invites.models import Invite  # noqa: E402
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 EMAILS_OFF = {"INVITES": {"SEND_EMAILS": False}}
@@ -55,31 +55,9 @@ SITE_URL = "https://bench.example.com"
 
 
 def seed(count: int) -> list[Any]:
-    """`count` pending invites, never emailed, inserted set-based."""
-    Invite.all_objects.all().delete()
+    """`count` pending invites, never emailed, and an empty task queue."""
     DBTaskResult.objects.all().delete()
-    now = timezone.now()
-    invites = [
-        Invite(
-            email=f"bench{i}@example.com",
-            email_key=email_key(f"bench{i}@example.com"),
-            expires_at=now + timedelta(days=1),
-            created_at=now,
-            updated_at=now,
-        )
-        for i in range(count)
-    ]
-    for invite, minted in zip(invites, tokens.mint_tokens([i.pk for i in invites]), strict=True):
-        invite.token_nonce, invite.token_hash = minted.nonce, minted.digest
-    with transaction.atomic():
-        bulk.insert_invites(invites)
-    vacuum()
-    return [invite.pk for invite in invites]
-
-
-def vacuum() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
+    return seed_invites(count)
 
 
 def timed(fn: Any) -> float:

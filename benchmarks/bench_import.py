@@ -37,6 +37,7 @@ django.setup()
 
 import re  # noqa: E402
 
+from common import describe_database  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.core.management import call_command  # noqa: E402
@@ -136,13 +137,6 @@ def measure(run: Callable[[], dict[str, float]]) -> dict[str, float]:
 
 def fmt_seconds(value: float) -> str:
     return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
-
-
-def describe_database() -> str:
-    if connection.vendor == "sqlite":
-        return f"SQLite {connection.Database.sqlite_version}"
-    major, minor = divmod(connection.pg_version, 10000)
-    return f"PostgreSQL {major}.{minor}"
 
 
 def main() -> None:

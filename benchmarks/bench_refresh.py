@@ -26,7 +26,6 @@ import time
 import tracemalloc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,13 +37,14 @@ import django  # noqa: E402
 
 django.setup()
 
+from common import describe_database, seed, vacuum  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test.utils import override_settings, setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from invites import bulk, services, tokens  # noqa: E402
+from invites import services, tokens  # noqa: E402
 from invites.conf import invites_settings  # noqa: E402
-from invites.models import Invite, email_key  # noqa: E402
+from invites.models import Invite  # noqa: E402
 
 NAIVE_LIMIT = 10_000
 BOUND_CHUNK = 5000
@@ -53,34 +53,6 @@ bound_statements = 0
 
 
 # --- data -----------------------------------------------------------------------------
-
-
-def seed(count: int) -> list[Any]:
-    """Insert `count` pending invites with one set-based insert per 5,000 rows."""
-    Invite.all_objects.all().delete()
-    now = timezone.now()
-    invites = []
-    for i in range(count):
-        invite = Invite(
-            email=f"bench{i}@example.com",
-            expires_at=now + timedelta(days=1),
-            created_at=now,
-            updated_at=now,
-        )
-        invite.email_key = email_key(invite.email)
-        invites.append(invite)
-    for invite, minted in zip(invites, tokens.mint_tokens([i.pk for i in invites]), strict=True):
-        invite.token_nonce, invite.token_hash = minted.nonce, minted.digest
-    with transaction.atomic():
-        bulk.insert_invites(invites)
-    vacuum()
-    return [invite.pk for invite in invites]
-
-
-def vacuum() -> None:
-    """Give each timed run the same starting point (no dead rows from the last one)."""
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
 
 
 # --- the three variants -------------------------------------------------------------
@@ -298,13 +270,6 @@ def row(n: int, r: dict[str, dict[str, float]]) -> str:
         f"| {n:,} | {fmt_seconds(p['median'])} | {fmt_seconds(b['median'])} | {naive_time} "
         f"| {p['median'] / b['median']:.2f} | {naive_ratio} | {queries} | {peaks} |"
     )
-
-
-def describe_database() -> str:
-    if connection.vendor == "sqlite":
-        return f"SQLite {connection.Database.sqlite_version}"
-    major, minor = divmod(connection.pg_version, 10000)
-    return f"PostgreSQL {major}.{minor}"
 
 
 def main() -> None:
