@@ -229,7 +229,9 @@ def test_a_bulk_refresh_that_loses_a_deadlock_runs_again(make_invite, caplog):
             assert [stored[invite.pk] for invite in refreshed] == [
                 hash_token(invite.token) for invite in refreshed
             ]
-    assert caplog.text.count("deadlock") == 1
+    # At least one of the two races deadlocks and is run again (on a loaded machine
+    # both may); with retries off, the refresh fails with DeadlockDetected instead.
+    assert caplog.text.count("deadlock") >= 1
 
 
 def race_bulk_refresh_against_holder(
