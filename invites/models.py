@@ -8,6 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -23,19 +25,32 @@ class InviteStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     EXPIRED = "expired", _("Expired")
     ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+
+
+# Open: neither accepted nor declined. Accepted and declined invites are history; only
+# open ones block a new invite for the same email and target.
+OPEN = Q(accepted=False, declined_at__isnull=True)
 
 
 class InviteQuerySet(models.QuerySet["Invite"]):
+    def open(self) -> InviteQuerySet:
+        """Neither accepted nor declined, expired or not."""
+        return self.filter(OPEN)
+
     def pending(self) -> InviteQuerySet:
-        """Not accepted and not yet expired."""
-        return self.filter(accepted=False, expires_at__gt=timezone.now())
+        """Open and not yet expired."""
+        return self.filter(OPEN, expires_at__gt=timezone.now())
 
     def expired(self) -> InviteQuerySet:
-        """Not accepted and past `expires_at`."""
-        return self.filter(accepted=False, expires_at__lte=timezone.now())
+        """Open and past `expires_at`."""
+        return self.filter(OPEN, expires_at__lte=timezone.now())
 
     def accepted(self) -> InviteQuerySet:
         return self.filter(accepted=True)
+
+    def declined(self) -> InviteQuerySet:
+        return self.filter(declined_at__isnull=False)
 
     def with_status(self, status: str) -> InviteQuerySet:
         """Filter by an `InviteStatus` value."""
@@ -43,6 +58,7 @@ class InviteQuerySet(models.QuerySet["Invite"]):
             InviteStatus.PENDING: self.pending,
             InviteStatus.EXPIRED: self.expired,
             InviteStatus.ACCEPTED: self.accepted,
+            InviteStatus.DECLINED: self.declined,
         }[InviteStatus(status)]()
 
     def live(self) -> InviteQuerySet:
@@ -101,6 +117,32 @@ class Invite(models.Model):
     last_emailed_at = models.DateTimeField(
         _("last emailed at"), null=True, blank=True, editable=False
     )
+    # What the invite is into (a team, an organisation, a project): any model instance
+    # of the project, or none for an invite to the site itself. The id is a string so
+    # that integer, UUID and string primary keys all fit.
+    target_type = models.ForeignKey(
+        ContentType,
+        verbose_name=_("target type"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    target_id = models.CharField(_("target id"), max_length=64, null=True, blank=True)
+    target = GenericForeignKey("target_type", "target_id")
+    role = models.CharField(_("role"), max_length=64, blank=True, default="")
+    groups = models.ManyToManyField(
+        "auth.Group", verbose_name=_("groups"), blank=True, related_name="+"
+    )
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    declined_at = models.DateTimeField(_("declined at"), null=True, blank=True)
 
     # Not a field: the raw token, set only on instances returned by a service that
     # minted one (create, refresh). Anywhere else the attribute does not exist.
@@ -113,12 +155,25 @@ class Invite(models.Model):
         verbose_name = _("invite")
         verbose_name_plural = _("invites")
         ordering = ["-created_at"]
+        # One open invite per email and target. NULLs are distinct in a unique index,
+        # so invites to the site itself (no target) get a constraint of their own.
         constraints = [
             models.UniqueConstraint(
                 fields=["email_key"],
-                condition=Q(deleted_at__isnull=True),
-                name="invites_unique_live_email",
+                condition=OPEN & Q(deleted_at__isnull=True, target_type__isnull=True),
+                name="invites_unique_open_site_email",
                 violation_error_message=_("An invite already exists for this email."),
+            ),
+            models.UniqueConstraint(
+                fields=["email_key", "target_type", "target_id"],
+                condition=OPEN & Q(deleted_at__isnull=True, target_type__isnull=False),
+                name="invites_unique_open_target_email",
+                violation_error_message=_("An invite already exists for this email and target."),
+            ),
+            models.CheckConstraint(
+                condition=Q(target_type__isnull=True, target_id__isnull=True)
+                | Q(target_type__isnull=False, target_id__isnull=False),
+                name="invites_target_whole_or_none",
             ),
         ]
         indexes = [models.Index(fields=["created_at"], name="invites_created_idx")]
@@ -134,8 +189,16 @@ class Invite(models.Model):
         super().save(*args, **kwargs)
 
     @property
+    def is_open(self) -> bool:
+        return not self.accepted and self.declined_at is None
+
+    @property
     def is_expired(self) -> bool:
-        return not self.accepted and self.expires_at <= timezone.now()
+        return self.is_open and self.expires_at <= timezone.now()
+
+    @property
+    def is_declined(self) -> bool:
+        return self.declined_at is not None
 
     @property
     def is_deleted(self) -> bool:
@@ -143,9 +206,11 @@ class Invite(models.Model):
 
     @property
     def status(self) -> InviteStatus:
-        """`accepted`, `expired` (not accepted, past `expires_at`) or `pending`."""
+        """`accepted`, `declined`, `expired` (open, past `expires_at`) or `pending`."""
         if self.accepted:
             return InviteStatus.ACCEPTED
+        if self.is_declined:
+            return InviteStatus.DECLINED
         if self.is_expired:
             return InviteStatus.EXPIRED
         return InviteStatus.PENDING
