@@ -21,7 +21,7 @@ from invites.exceptions import (
     InvalidImportFile,
     InvalidImportRows,
 )
-from invites.forms import (
+from invites.admin.forms import (
     ImportPreview,
     InviteImportForm,
     read_again,

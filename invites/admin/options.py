@@ -28,7 +28,7 @@ from invites.exceptions import (
     InviteNotFound,
     UserAlreadyExists,
 )
-from invites.forms import (
+from invites.admin.forms import (
     InviteAddForm,
     InviteChangeForm,
 )
