@@ -16,17 +16,17 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from invites import services
-from invites.conf import invites_settings
-from invites.exceptions import (
-    InvalidImportFile,
-    InvalidImportRows,
-)
 from invites.admin.forms import (
     ImportPreview,
     InviteImportForm,
     read_again,
     sign_import,
     unsign_import,
+)
+from invites.conf import invites_settings
+from invites.exceptions import (
+    InvalidImportFile,
+    InvalidImportRows,
 )
 
 # The name of the import page's confirm button.

@@ -14,11 +14,17 @@ from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from invites import services
-from invites.admin.filters import SentListFilter, StatusListFilter
+from invites.adapter import get_adapter
+from invites.admin.actions import RefreshActionMixin
+from invites.admin.filters import SentListFilter, StatusListFilter, TargetTypeListFilter
+from invites.admin.forms import (
+    InviteAddForm,
+    InviteChangeForm,
+)
 from invites.admin.imports import ImportInvitesMixin
 from invites.conf import invites_settings
 from invites.exceptions import (
@@ -27,10 +33,6 @@ from invites.exceptions import (
     InviteError,
     InviteNotFound,
     UserAlreadyExists,
-)
-from invites.admin.forms import (
-    InviteAddForm,
-    InviteChangeForm,
 )
 from invites.models import Invite
 
@@ -49,6 +51,12 @@ READONLY_FIELDS = (
     "last_emailed_at",
     "created_at",
     "updated_at",
+    # What an invite grants is fixed when it is created, as judged then.
+    "target",
+    "role",
+    "groups",
+    "accepted_by",
+    "declined_at",
 )
 
 
@@ -61,18 +69,21 @@ class AddRefused(Exception):
 
 
 @admin.register(Invite)
-class InviteAdmin(ImportInvitesMixin, admin.ModelAdmin):
+class InviteAdmin(RefreshActionMixin, ImportInvitesMixin, admin.ModelAdmin):
     list_display = [
         "email",
         "status",
+        "target",
+        "role",
         "expires_at",
         "created_at",
         "invited_by",
+        "accepted_by",
         "accepted_at",
         "sent_at",
     ]
-    list_filter = [StatusListFilter, SentListFilter]
-    list_select_related = ["invited_by"]
+    list_filter = [StatusListFilter, TargetTypeListFilter, SentListFilter]
+    list_select_related = ["invited_by", "accepted_by", "target_type"]
     search_fields = ["email"]
     date_hierarchy = "created_at"
     actions = ["refresh_tokens"]
@@ -80,6 +91,7 @@ class InviteAdmin(ImportInvitesMixin, admin.ModelAdmin):
     add_form = InviteAddForm
     fieldsets = [
         (None, {"fields": ["email", "status", "expires_at", "metadata"]}),
+        (_("Target"), {"fields": ["target", "role", "groups"]}),
         (
             _("History"),
             {
@@ -92,6 +104,8 @@ class InviteAdmin(ImportInvitesMixin, admin.ModelAdmin):
                     "last_emailed_at",
                     "accepted",
                     "accepted_at",
+                    "accepted_by",
+                    "declined_at",
                 ]
             },
         ),
@@ -103,63 +117,17 @@ class InviteAdmin(ImportInvitesMixin, admin.ModelAdmin):
     def status(self, invite: Invite) -> str:
         return str(invite.status.label)
 
-    # --- the bulk action --------------------------------------------------------------
+    @admin.display(description=_("target"))
+    def target(self, invite: Invite) -> str | None:
+        """The target's type and name ("Team: Marketing"); nothing for a site invite."""
+        if invite.target_type is None:
+            return None
+        name = get_adapter().describe_target(invite)
+        return f"{capfirst(invite.target_type.name)}: {name}"
 
-    @admin.action(description=_("Refresh tokens and resend"), permissions=["change"])
-    def refresh_tokens(self, request: HttpRequest, queryset: QuerySet[Invite]) -> None:
-        """Give the selected invites that are not accepted a new token and expiry, and resend."""
-        ids, skipped = [], 0
-        for pk, accepted in queryset.values_list("pk", "accepted"):
-            if accepted:
-                skipped += 1
-            else:
-                ids.append(pk)
-        try:
-            refreshed = services.refresh_invite_tokens(ids)
-        except InviteNotFound as error:
-            message = ngettext(
-                "Nothing was refreshed: %(count)d selected invite was deleted meanwhile. "
-                "Reload the list and try again.",
-                "Nothing was refreshed: %(count)d selected invites were deleted meanwhile. "
-                "Reload the list and try again.",
-                len(error.ids),
-            )
-            self.message_user(request, message % {"count": len(error.ids)}, messages.ERROR)
-            return
-        except InviteAlreadyAccepted as error:
-            message = ngettext(
-                "Nothing was refreshed: %(count)d selected invite was accepted meanwhile. "
-                "Reload the list and try again.",
-                "Nothing was refreshed: %(count)d selected invites were accepted meanwhile. "
-                "Reload the list and try again.",
-                len(error.ids),
-            )
-            self.message_user(request, message % {"count": len(error.ids)}, messages.ERROR)
-            return
-
-        if refreshed:
-            count = len(refreshed)
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d invite was given a new token and resent.",
-                    "%(count)d invites were given a new token and resent.",
-                    count,
-                )
-                % {"count": count},
-                messages.SUCCESS,
-            )
-        if skipped:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d invite was skipped because it has been accepted already.",
-                    "%(count)d invites were skipped because they have been accepted already.",
-                    skipped,
-                )
-                % {"count": skipped},
-                messages.WARNING,
-            )
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Invite]:
+        # The list names each invite's target: one query for all of a page's targets.
+        return super().get_queryset(request).prefetch_related("target")
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None

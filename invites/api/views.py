@@ -63,6 +63,8 @@ from invites.api.serializers import (
     InviteOutputSerializer,
     InviteRefreshInputSerializer,
     ValidationErrorSerializer,
+    load_relations,
+    with_relations,
 )
 from invites.api.throttling import AcceptRateThrottle
 from invites.exceptions import (
@@ -85,11 +87,13 @@ NOT_FOUND_ERRORS: ErrorTable = {InviteNotFound: InviteNotFoundError}
 @extend_schema_view(
     list=extend_schema(
         summary="List invites",
-        description="Filter by `status`, search by email, order, paginate. Needs `view_invite`.",
+        description="Filter by `status`, `target` and `invited_by`, search by email, order, "
+        "paginate. Needs `view_invite`.",
         responses={
             200: InviteOutputSerializer(many=True),
             400: OpenApiResponse(
-                ValidationErrorSerializer, description="Invalid `status`, `page_size` or `search`."
+                ValidationErrorSerializer,
+                description="Invalid `status`, `target`, `invited_by`, `page_size` or `search`.",
             ),
             **openapi.AUTH_ERRORS,
             404: openapi.error("No such page."),
@@ -147,7 +151,7 @@ class InviteViewSet(
 
     def get_queryset(self) -> QuerySet[Invite]:
         """Live invites only: soft-deleted ones are not found."""
-        return Invite.objects.all()
+        return with_relations(Invite.objects.all())
 
     def get_serializer_class(self) -> type[Any]:
         """The input serializer of a write action, the output serializer otherwise."""
@@ -192,7 +196,9 @@ class InviteViewSet(
         }
         user = request.user if request.user.is_authenticated else None
         [invite] = services.create_invites([entry], invited_by=user)
-        return _minted(InviteOutputSerializer(invite).data, status.HTTP_201_CREATED)
+        return _minted(
+            InviteOutputSerializer(load_relations([invite])[0]).data, status.HTTP_201_CREATED
+        )
 
     @extend_schema(
         summary="Delete an invite",
@@ -221,8 +227,8 @@ class InviteViewSet(
     @action(detail=True, methods=["post"])
     def resend(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Refresh one invite's token through `refresh_invite_tokens`."""
-        [invite] = services.refresh_invite_tokens([self.kwargs["pk"]])
-        return _minted(InviteOutputSerializer(invite).data)
+        invites = services.refresh_invite_tokens([self.kwargs["pk"]])
+        return _minted(InviteOutputSerializer(load_relations(invites)[0]).data)
 
     @extend_schema(
         summary="Refresh many invites",
@@ -249,7 +255,7 @@ class InviteViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         invites = services.refresh_invite_tokens(serializer.validated_data["invite_ids"])
-        return _minted(InviteOutputSerializer(invites, many=True).data)
+        return _minted(InviteOutputSerializer(load_relations(invites), many=True).data)
 
     @extend_schema(
         summary="Create many invites",
@@ -296,7 +302,8 @@ class InviteViewSet(
         skipped = [
             {"index": row.index, "email": row.email, "reason": row.code} for row in result.skipped
         ]
-        body = InviteBulkOutputSerializer({"created": result.created, "skipped": skipped}).data
+        created = load_relations(result.created)
+        body = InviteBulkOutputSerializer({"created": created, "skipped": skipped}).data
         return _minted(body, status.HTTP_201_CREATED)
 
 
