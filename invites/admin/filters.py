@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from invites.admin.grants import natural_key
 from invites.models import Invite, InviteQuerySet, InviteStatus
 
 
@@ -75,8 +76,3 @@ class TargetTypeListFilter(admin.SimpleListFilter):
         if dot:
             return queryset.filter(target_type__app_label=app_label, target_type__model=model)
         return queryset
-
-
-def natural_key(content_type: ContentType) -> str:
-    """`<app_label>.<model>`, as the API names target types."""
-    return f"{content_type.app_label}.{content_type.model}"

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -28,8 +28,10 @@ from invites.admin.forms import (
 from invites.admin.imports import ImportInvitesMixin
 from invites.conf import invites_settings
 from invites.exceptions import (
+    AlreadyMember,
     InviteAlreadyAccepted,
     InviteAlreadyExists,
+    InviteDeclined,
     InviteError,
     InviteNotFound,
     UserAlreadyExists,
@@ -63,7 +65,7 @@ READONLY_FIELDS = (
 class AddRefused(Exception):
     """`create_invites` refused an invite that the add form had just found creatable."""
 
-    def __init__(self, error: InviteError | ValidationError) -> None:
+    def __init__(self, error: InviteError | ValidationError | PermissionDenied) -> None:
         super().__init__(error)
         self.error = error
 
@@ -110,7 +112,10 @@ class InviteAdmin(RefreshActionMixin, ImportInvitesMixin, admin.ModelAdmin):
             },
         ),
     ]
-    add_fieldsets = [(None, {"fields": ["email", "metadata"]})]
+    add_fieldsets = [
+        (None, {"fields": ["email", "metadata"]}),
+        (_("Target"), {"fields": ["target_type", "target_id", "role", "groups"]}),
+    ]
     readonly_fields = READONLY_FIELDS
 
     @admin.display(description=_("status"))
@@ -164,9 +169,15 @@ class InviteAdmin(RefreshActionMixin, ImportInvitesMixin, admin.ModelAdmin):
     def get_form(
         self, request: HttpRequest, obj: Invite | None = None, change: bool = False, **kwargs: Any
     ) -> type[ModelForm[Invite]]:
-        if obj is None:
-            kwargs["form"] = self.add_form
-        return super().get_form(request, obj, change=change, **kwargs)
+        if obj is not None:
+            return super().get_form(request, obj, change=change, **kwargs)
+        # Only the add form's model fields reach the instance; its target fields are
+        # read by the form itself, which judges them with the admin as the inviter.
+        kwargs["form"] = self.add_form
+        kwargs["fields"] = list(InviteAddForm.Meta.fields)
+        form = super().get_form(request, obj, change=change, **kwargs)
+        user = request.user if request.user.is_authenticated else None
+        return type(form.__name__, (form,), {"invited_by": user})
 
     def get_readonly_fields(self, request: HttpRequest, obj: Invite | None = None) -> Any:
         return () if obj is None else super().get_readonly_fields(request, obj)
@@ -180,8 +191,16 @@ class InviteAdmin(RefreshActionMixin, ImportInvitesMixin, admin.ModelAdmin):
             return
         user = request.user if request.user.is_authenticated else None
         try:
-            [invite] = services.create_invites([form.entry()], invited_by=user)
-        except (InviteAlreadyExists, UserAlreadyExists, ValidationError) as error:
+            [invite] = services.create_invites(
+                [form.entry()], invited_by=user, **form.cleaned_grants.as_kwargs()
+            )
+        except (
+            InviteAlreadyExists,
+            UserAlreadyExists,
+            AlreadyMember,
+            ValidationError,
+            PermissionDenied,
+        ) as error:
             raise AddRefused(error) from error
         # The admin goes on with `obj` (history, messages, redirect): make it the new row.
         for field in Invite._meta.concrete_fields:
@@ -248,6 +267,10 @@ class InviteAdmin(RefreshActionMixin, ImportInvitesMixin, admin.ModelAdmin):
             self.message_user(
                 request, _("Not resent: this invite has been accepted already."), messages.ERROR
             )
+        except InviteDeclined:
+            self.message_user(
+                request, _("Not resent: the invitee has declined this invite."), messages.ERROR
+            )
         else:
             self.message_user(
                 request,
@@ -259,9 +282,11 @@ class InviteAdmin(RefreshActionMixin, ImportInvitesMixin, admin.ModelAdmin):
         return HttpResponseRedirect(request.get_full_path())
 
 
-def refusal_text(error: InviteError | ValidationError) -> str:
+def refusal_text(error: InviteError | ValidationError | PermissionDenied) -> str:
     if isinstance(error, ValidationError):
         return " ".join(error.messages)
+    if isinstance(error, PermissionDenied):
+        return str(error) or _("You may not create this invite.")
     return error.message
 
 
