@@ -26,7 +26,6 @@ from invites.admin.forms import (
     InviteChangeForm,
 )
 from invites.admin.imports import ImportInvitesMixin
-from invites.conf import invites_settings
 from invites.exceptions import (
     AlreadyMember,
     InviteAlreadyAccepted,
@@ -299,7 +298,7 @@ def accept_link_message(invite: Invite) -> str:
             "sending is configured):"
         )
         % {"email": invite.email},
-        invites_settings.accept_url(invite.token),
+        get_adapter().get_accept_url(invite.token),
     )
 
 
