@@ -31,7 +31,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import FieldDoesNotExist
+from django.http import HttpRequest
+from django.shortcuts import resolve_url
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.module_loading import import_string
 from django.utils.timesince import timeuntil
 
@@ -146,6 +149,50 @@ class DefaultInviteAdapter:
         """The subject: the `invites/email/subject.txt` template, on one line."""
         rendered = render_to_string(self.email_subject_template, context)
         return "".join(rendered.splitlines()).strip()
+
+    def get_accept_redirect_url(
+        self, invite: Invite, user: AbstractBaseUser, *, request: HttpRequest | None = None
+    ) -> str:
+        """Where the pages send the invitee after a successful accept or join.
+
+        The default is `settings.LOGIN_REDIRECT_URL` when the user is signed in, else
+        the app's own success page. With `request`, "signed in" means that request's
+        user is `user`; without it, that the page signs users in
+        (`INVITES["LOGIN_ON_ACCEPT"]`). The pages redirect to a URL taken from a request
+        only when `url_has_allowed_host_and_scheme` approves it.
+        """
+        if request is not None:
+            request_user = getattr(request, "user", None)
+            signed_in = bool(
+                request_user is not None
+                and request_user.is_authenticated
+                and request_user.pk == user.pk
+            )
+        else:
+            signed_in = invites_settings.LOGIN_ON_ACCEPT
+        if signed_in:
+            return str(resolve_url(settings.LOGIN_REDIRECT_URL))
+        return reverse("invites:accept_done")
+
+    def describe_target(self, invite: Invite) -> str:
+        """What the invite is into, for people: `str(invite.target)`, or the site name."""
+        if invite.target_type_id is not None:
+            target = invite.target
+            if target is not None:
+                return str(target)
+        return self.get_site_name()
+
+    def get_inviter_name(self, invite: Invite) -> str:
+        """Who invited, for people: their full name, else their email; "" for nobody."""
+        inviter = invite.invited_by
+        if inviter is None:
+            return ""
+        get_full_name = getattr(inviter, "get_full_name", None)
+        full_name = str(get_full_name() or "").strip() if callable(get_full_name) else ""
+        if full_name:
+            return full_name
+        email = getattr(inviter, type(inviter).get_email_field_name(), "") or ""
+        return str(email) or str(inviter.get_username())
 
 
 def get_adapter() -> DefaultInviteAdapter:

@@ -18,6 +18,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_BATCH_SIZE": 1000,
     "SEND_EMAILS": True,
     "ACCEPT_RATE": "10/minute",
+    # Sign the new user in after an accept on the app's page.
+    "LOGIN_ON_ACCEPT": True,
     "ADAPTER": "invites.adapter.DefaultInviteAdapter",
     # None: the name of the current `django.contrib.sites` Site, else SITE_URL's host.
     "SITE_NAME": None,
@@ -62,6 +64,10 @@ class InvitesSettings:
     @property
     def ACCEPT_RATE(self) -> str:
         return str(self._get("ACCEPT_RATE"))
+
+    @property
+    def LOGIN_ON_ACCEPT(self) -> bool:
+        return bool(self._get("LOGIN_ON_ACCEPT"))
 
     @property
     def ADAPTER(self) -> str:

@@ -19,6 +19,12 @@ def open_link(client: Client, token: str) -> None:
     assert response["Location"] == ACCEPT
 
 
+def shown_invite(client: Client) -> str:
+    """The invite id the accept page's form carries now ("" when it shows no form)."""
+    match = re.search(r'name="invite" value="([^"]+)"', client.get(ACCEPT).content.decode())
+    return match.group(1) if match else ""
+
+
 def submit(
     client: Client,
     password: str = PASSWORD,
@@ -26,8 +32,11 @@ def submit(
     headers: dict[str, str] | None = None,
     **extra: str,
 ):
+    """Post the new-account form as the page shows it (for the invite it shows)."""
     data = {"first_name": "Ada", "last_name": "Lovelace", "password1": password}
     data["password2"] = password if again is None else again
+    if "invite" not in extra:
+        data["invite"] = shown_invite(client)
     return client.post(ACCEPT, {**data, **extra}, headers=headers)
 
 
