@@ -17,13 +17,13 @@ def signed_in_as(request: HttpRequest) -> str:
     user: Any = request.user
     if not user.is_authenticated:
         return ""
-    email = str(getattr(user, type(user).get_email_field_name(), "") or "")
+    email = str(getattr(user, user.get_email_field_name(), "") or "")
     return email or str(user.get_username())
 
 
 def is_invitee(user: AbstractBaseUser | Any, invite: Invite) -> bool:
     """Whether the signed-in `user` is the account the invite's email belongs to."""
-    email = str(getattr(user, type(user).get_email_field_name(), "") or "")
+    email = str(getattr(user, user.get_email_field_name(), "") or "")
     return bool(email) and email_key(email) == email_key(invite.email)
 
 

@@ -92,7 +92,7 @@ class AcceptPageView(View):
         if opened.has_account and not grants_something(opened.invite):
             return error_page(request, UserAlreadyExists.code)
         if request.user.is_authenticated and not is_invitee(request.user, opened.invite):
-            return self.show(request, self.wrong_account_template_name, opened.invite)
+            return self.show(request, self.wrong_account_template_name, opened.invite, status=403)
         if not opened.has_account:
             form = get_adapter().get_accept_form_class()(invite=opened.invite)
             return self.show_form(request, form)
@@ -111,7 +111,7 @@ class AcceptPageView(View):
         if not is_for(request, opened):
             return error_page(request, OTHER_INVITE)
         if request.user.is_authenticated and not is_invitee(request.user, opened.invite):
-            return self.show(request, self.wrong_account_template_name, opened.invite)
+            return self.show(request, self.wrong_account_template_name, opened.invite, status=403)
         if not opened.has_account:
             return self.create_account(request, opened)
         if not grants_something(opened.invite):
@@ -174,7 +174,7 @@ class AcceptPageView(View):
         return safe_next(request, request.POST.get(NEXT) or request.GET.get(NEXT))
 
     def show(
-        self, request: HttpRequest, template: str, invite: Invite, **context: Any
+        self, request: HttpRequest, template: str, invite: Invite, status: int = 200, **context: Any
     ) -> HttpResponse:
         """One of the invite's pages: the invitation, its forms, what the invitee can do."""
         next_url = self.next_url(request)
@@ -187,12 +187,12 @@ class AcceptPageView(View):
             "signed_in_as": signed_in_as(request),
             **context,
         }
-        return with_form(render(request, template, context, status=context.get("status", 200)))
+        return with_form(render(request, template, context, status=status))
 
     def show_form(
-        self, request: HttpRequest, form: AcceptInviteForm, **context: Any
+        self, request: HttpRequest, form: AcceptInviteForm, status: int = 200, **context: Any
     ) -> HttpResponse:
-        return self.show(request, self.template_name, form.invite, form=form, **context)
+        return self.show(request, self.template_name, form.invite, status, form=form, **context)
 
     def form_must_wait(
         self, request: HttpRequest, form_class: type[AcceptInviteForm], invite: Invite, wait: float

@@ -19,9 +19,10 @@ def open_link(client: Client, token: str) -> None:
     assert response["Location"] == ACCEPT
 
 
-def shown_invite(client: Client) -> str:
+def shown_invite(client: Client, secure: bool = False) -> str:
     """The invite id the accept page's form carries now ("" when it shows no form)."""
-    match = re.search(r'name="invite" value="([^"]+)"', client.get(ACCEPT).content.decode())
+    page = client.get(ACCEPT, secure=secure).content.decode()
+    match = re.search(r'name="invite" value="([^"]+)"', page)
     return match.group(1) if match else ""
 
 
@@ -30,14 +31,15 @@ def submit(
     password: str = PASSWORD,
     again: str | None = None,
     headers: dict[str, str] | None = None,
+    secure: bool = False,
     **extra: str,
 ):
     """Post the new-account form as the page shows it (for the invite it shows)."""
     data = {"first_name": "Ada", "last_name": "Lovelace", "password1": password}
     data["password2"] = password if again is None else again
     if "invite" not in extra:
-        data["invite"] = shown_invite(client)
-    return client.post(ACCEPT, {**data, **extra}, headers=headers)
+        data["invite"] = shown_invite(client, secure=secure)
+    return client.post(ACCEPT, {**data, **extra}, headers=headers, secure=secure)
 
 
 def page_text(response) -> str:
