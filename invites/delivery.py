@@ -130,7 +130,7 @@ def unsent_invites(stale_after: timedelta, *, now: datetime) -> Any:
         Invite.objects.pending()
         .filter(sent_at__isnull=True)
         .filter(Q(queued_at__isnull=True) | Q(queued_at__lte=now - stale_after))
-        .only("pk", "token_hash", "expires_at", "created_at", "accepted")
+        .only("pk", "token_hash", "expires_at", "created_at", "accepted", "declined_at")
     )
 
 

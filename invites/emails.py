@@ -13,7 +13,7 @@ and the adapter's `get_email_subject` renders the subject.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from django.conf import settings
 from django.core import mail
@@ -21,10 +21,10 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
 from django.template.loader import render_to_string
 
-from invites.adapter import get_adapter
+from invites.adapter import EmailKind, get_adapter
 from invites.models import Invite
 
-EmailKind = Literal["created", "resent"]
+__all__ = ["KINDS", "EmailKind", "build_invite_message", "send_invite_email"]
 KINDS: tuple[EmailKind, ...] = ("created", "resent")
 
 TEXT_TEMPLATE = "invites/email/body.txt"

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.dispatch import Signal
 
@@ -27,11 +28,31 @@ def make_invite(db: None) -> Callable[..., Invite]:
     """Create one invite through `create_invites`; `invite.token` holds its raw token."""
     counter = iter(range(1, 1_000_000))
 
-    def make(email: str | None = None, **kwargs: Any) -> Invite:
+    def make(
+        email: str | None = None,
+        *,
+        invited_by: Any = None,
+        target: Any = None,
+        groups: Any = (),
+        **kwargs: Any,
+    ) -> Invite:
         email = email or f"invitee{next(counter)}@example.com"
-        return services.create_invites([{"email": email, **kwargs}])[0]
+        return services.create_invites(
+            [{"email": email, **kwargs}], invited_by=invited_by, target=target, groups=groups
+        )[0]
 
     return make
+
+
+@pytest.fixture
+def group(db: None) -> Group:
+    return Group.objects.create(name="Testers")
+
+
+@pytest.fixture
+def granting_invite(make_invite: Callable[..., Invite], group: Group) -> Invite:
+    """A pending invite that grants something (a group): an existing user joins it."""
+    return make_invite("granting@example.com", groups=[group])
 
 
 @pytest.fixture

@@ -297,9 +297,9 @@ def test_already_accepted_link(browser, language, make_invite):
     assert sign_in_link(language) in response.content.decode()
 
 
-def test_user_exists(browser, language, pending_invite):
-    User.objects.create_user(username="early", email=pending_invite.email)
-    open_link(browser, pending_invite.token)
+def test_user_exists(browser, language, granting_invite):
+    User.objects.create_user(username="early", email=granting_invite.email)
+    open_link(browser, granting_invite.token)
     response = browser.get(ACCEPT)
 
     assert response.status_code == 409

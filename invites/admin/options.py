@@ -18,9 +18,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from invites import services
+from invites.adapter import get_adapter
 from invites.admin.filters import SentListFilter, StatusListFilter
 from invites.admin.imports import ImportInvitesMixin
-from invites.conf import invites_settings
 from invites.exceptions import (
     InviteAlreadyAccepted,
     InviteAlreadyExists,
@@ -306,7 +306,7 @@ def accept_link_message(invite: Invite) -> str:
             "sending is configured):"
         )
         % {"email": invite.email},
-        invites_settings.accept_url(invite.token),
+        get_adapter().get_accept_url(invite.token),
     )
 
 

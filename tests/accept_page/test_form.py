@@ -231,15 +231,15 @@ def test_second_post_says_already_used(client, pending_invite):
     assert User.objects.count() == 1
 
 
-def test_post_when_a_user_registered_meanwhile(client, pending_invite):
-    open_link(client, pending_invite.token)
-    User.objects.create_user(username="early", email="pending@example.com")
+def test_post_when_a_user_registered_meanwhile(client, granting_invite):
+    open_link(client, granting_invite.token)
+    User.objects.create_user(username="early", email="granting@example.com")
 
     response = submit(client, invite=str(pending_invite.pk))
 
     assert response.status_code == 409
     assert "An account with this email already exists" in page_text(response)
-    assert not Invite.objects.get(pk=pending_invite.pk).accepted
+    assert not Invite.objects.get(pk=granting_invite.pk).accepted
 
 
 def test_post_needs_the_csrf_token(pending_invite):

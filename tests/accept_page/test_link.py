@@ -164,9 +164,9 @@ def test_used_invite_says_it_was_used(client, pending_invite):
     assert 'href="/accounts/login/"' in text
 
 
-def test_existing_user_with_the_email_is_a_conflict(client, pending_invite):
-    User.objects.create_user(username="pending", email="PENDING@example.com")
-    open_link(client, pending_invite.token)
+def test_existing_user_with_the_email_is_a_conflict(client, granting_invite):
+    User.objects.create_user(username="granting", email="GRANTING@example.com")
+    open_link(client, granting_invite.token)
 
     response = client.get(ACCEPT)
 
