@@ -88,9 +88,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         errors.append(Error("INVITES['SEND_EMAILS'] must be True or False.", id="invites.E005"))
 
     if not isinstance(user_settings.get("LOGIN_ON_ACCEPT", DEFAULTS["LOGIN_ON_ACCEPT"]), bool):
-        errors.append(
-            Error("INVITES['LOGIN_ON_ACCEPT'] must be True or False.", id="invites.E030")
-        )
+        errors.append(Error("INVITES['LOGIN_ON_ACCEPT'] must be True or False.", id="invites.E030"))
 
     rate = user_settings.get("ACCEPT_RATE", DEFAULTS["ACCEPT_RATE"])
     if not isinstance(rate, str) or not RATE_RE.match(rate):

@@ -33,7 +33,7 @@ class DeclinePageView(View):
 
     @method_decorator(sensitive_variables())
     def get(self, request: HttpRequest) -> HttpResponse:
-        opened = opened_invite(request)
+        opened = opened_invite(request, allow_expired=True)
         if isinstance(opened, HttpResponse):
             return opened
         next_url = safe_next(request, request.GET.get(NEXT))
@@ -46,7 +46,7 @@ class DeclinePageView(View):
 
     @method_decorator(sensitive_variables())
     def post(self, request: HttpRequest) -> HttpResponse:
-        opened = opened_invite(request)
+        opened = opened_invite(request, allow_expired=True)
         if isinstance(opened, HttpResponse):
             return opened
         if not is_for(request, opened):

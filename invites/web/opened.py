@@ -28,16 +28,12 @@ class Opened:
     has_account: bool
 
 
-def grants_something(invite: Invite) -> bool:
-    """Whether an existing account can join the invite: it has a target or groups."""
-    return invite.target_type_id is not None or invite.groups.exists()
-
-
 @sensitive_variables()
-def opened_invite(request: HttpRequest) -> Opened | HttpResponse:
+def opened_invite(request: HttpRequest, *, allow_expired: bool = False) -> Opened | HttpResponse:
     """The invite this browser opened, or the page saying what is wrong with it.
 
-    The reference comes from our cookie only, never from a submitted form.
+    The reference comes from our cookie only, never from a submitted form. With
+    `allow_expired`, an expired invite is no refusal (it can still be declined).
     """
     token = cookies.remembered_token(request)
     if token is None:
@@ -46,12 +42,21 @@ def opened_invite(request: HttpRequest) -> Opened | HttpResponse:
         return Opened(token, services.check_invite_token(token), has_account=False)
     except UserAlreadyExists:
         # Raised only once every other check passed: the invite itself is usable.
-        invite = Invite.all_objects.filter(token_hash=hash_token(token)).first()
-        if invite is None:
-            return error_page(request, InvalidInviteToken.code)
-        return Opened(token, invite, has_account=True)
+        return _found(request, token, has_account=True)
+    except InviteExpired as error:
+        if allow_expired:
+            return _found(request, token, has_account=False)
+        return refuse(request, error)
     except InviteError as error:
         return refuse(request, error)
+
+
+@sensitive_variables()
+def _found(request: HttpRequest, token: str, *, has_account: bool) -> Opened | HttpResponse:
+    invite = Invite.all_objects.filter(token_hash=hash_token(token)).first()
+    if invite is None:  # deleted meanwhile
+        return error_page(request, InvalidInviteToken.code)
+    return Opened(token, invite, has_account=has_account)
 
 
 def is_for(request: HttpRequest, opened: Opened) -> bool:

@@ -147,6 +147,8 @@ def error_page(request: HttpRequest, code: str) -> HttpResponse:
         "hint": hint,
         "login_url": login_url() if offer_login else None,
         "continue_url": reverse("invites:accept") if code == OTHER_INVITE else None,
+        # An expired invite can still be declined, which stops its reminders.
+        "decline_url": reverse("invites:decline") if code == InviteExpired.code else None,
     }
     return render(request, "invites/accept_error.html", context, status=status)
 

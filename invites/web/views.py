@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model, logout
+from django.contrib.auth import get_user, get_user_model, logout
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -44,11 +44,12 @@ from invites.exceptions import InviteError, UserAlreadyExists
 from invites.models import Invite
 from invites.ratelimit import accept_allowed, count_attempt, seconds_to_wait
 from invites.reports import hide_secrets
+from invites.services.acceptance import grants_something
 from invites.tokens import MAX_TOKEN_LENGTH
 from invites.web import cookies
 from invites.web.forms import AcceptInviteForm
 from invites.web.invitation import invitation_context, is_invitee, signed_in_as
-from invites.web.opened import INVITE_FIELD, Opened, grants_something, is_for, opened_invite, refuse
+from invites.web.opened import INVITE_FIELD, Opened, is_for, opened_invite, refuse
 from invites.web.pages import (
     OTHER_INVITE,
     error_page,
@@ -118,11 +119,13 @@ class AcceptPageView(View):
             return error_page(request, UserAlreadyExists.code)
         if not request.user.is_authenticated:
             return self.show(request, self.sign_in_template_name, opened.invite)
+        # The user model instance itself rather than the request's lazy stand-in.
+        user = get_user(request)
         try:
-            services.join_invite(opened.token, user=request.user)
+            services.join_invite(opened.token, user=user)
         except InviteError as error:
             return refuse(request, error)
-        return self.done(request, opened.invite, request.user)
+        return self.done(request, opened.invite, user)
 
     @method_decorator(sensitive_variables())
     def create_account(self, request: HttpRequest, opened: Opened) -> HttpResponse:

@@ -235,10 +235,12 @@ def test_post_when_a_user_registered_meanwhile(client, granting_invite):
     open_link(client, granting_invite.token)
     User.objects.create_user(username="early", email="granting@example.com")
 
-    response = submit(client, invite=str(pending_invite.pk))
+    response = submit(client, invite=str(granting_invite.pk))
 
-    assert response.status_code == 409
-    assert "An account with this email already exists" in page_text(response)
+    # No second account: the page now offers that account's sign-in.
+    assert response.status_code == 200
+    assert "You already have an account with granting@example.com." in page_text(response)
+    assert User.objects.count() == 1
     assert not Invite.objects.get(pk=granting_invite.pk).accepted
 
 

@@ -164,9 +164,22 @@ def test_used_invite_says_it_was_used(client, pending_invite):
     assert 'href="/accounts/login/"' in text
 
 
-def test_existing_user_with_the_email_is_a_conflict(client, granting_invite):
+def test_existing_user_with_the_email_is_offered_to_sign_in(client, granting_invite):
     User.objects.create_user(username="granting", email="GRANTING@example.com")
     open_link(client, granting_invite.token)
+
+    response = client.get(ACCEPT)
+
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "You already have an account with granting@example.com." in text
+    assert 'name="password1"' not in text
+
+
+def test_existing_user_of_a_plain_invite_is_a_conflict(client, pending_invite):
+    # Saving a user closes a plain invite of its email; a bulk insert sends no signal.
+    User.objects.bulk_create([User(username="pending", email="PENDING@example.com")])
+    open_link(client, pending_invite.token)
 
     response = client.get(ACCEPT)
 
