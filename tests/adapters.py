@@ -65,3 +65,11 @@ class BrandedAdapter(DefaultInviteAdapter):
 
 class NotAnAdapter:
     """Has nothing to do with `DefaultInviteAdapter`."""
+
+
+class RefusingGrantAdapter(DefaultInviteAdapter):
+    """A project whose membership write fails: the accept or join must roll back."""
+
+    def grant(self, invite: Any, user: Any) -> None:
+        super().grant(invite, user)  # the groups are written, then undone by the rollback
+        raise RuntimeError("the membership service is down")
