@@ -148,7 +148,7 @@ def test_a_raising_invite_accepting_receiver_rolls_the_join_back(granting_invite
     assert not granting_user.groups.exists()
 
 
-def test_join_takes_the_requests_lazy_user(granting_invite, granting_user, rf):
+def test_join_takes_the_requests_lazy_user(granting_invite, granting_user):
     from django.utils.functional import SimpleLazyObject
 
     lazy = SimpleLazyObject(lambda: User.objects.get(pk=granting_user.pk))

@@ -52,7 +52,11 @@ def test_join_applies_the_grants_to_the_signed_in_user(
     body = response.json()
     assert body["user"] == {"id": grace.pk, "email": "grace@example.com"}
     invite = body["invite"]
-    assert (invite["id"], invite["status"], invite["token"]) == (str(team_invite.pk), "accepted", None)
+    assert (invite["id"], invite["status"], invite["token"]) == (
+        str(team_invite.pk),
+        "accepted",
+        None,
+    )
     assert invite["accepted_by"] == {"id": grace.pk, "email": "grace@example.com"}
     assert invite["target"]["name"] == "Marketing"
     assert grace.groups.filter(pk=team.pk).exists()

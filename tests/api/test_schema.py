@@ -156,15 +156,17 @@ def test_schema_documents_join_and_decline_with_examples_and_links(schema):
     joined = join["responses"]["200"]["content"]["application/json"]
     assert joined["schema"]["$ref"].endswith("/JoinedInvite")
     assert {"Joined"} <= set(joined["examples"])
-    assert "AnotherAccountSInvite" in join["responses"]["403"]["content"]["application/json"][
-        "examples"
-    ]
+    assert (
+        "AnotherAccountSInvite"
+        in join["responses"]["403"]["content"]["application/json"]["examples"]
+    )
     decline = paths["/api/invites/decline/"]["post"]["responses"]["200"]["content"]
     assert decline["application/json"]["schema"]["$ref"].endswith("/Invite")
     create = paths["/api/invites/"]["post"]
-    assert "AnInviteIntoATeamWithARoleAndAGroup" in create["requestBody"]["content"][
-        "application/json"
-    ]["examples"]
+    assert (
+        "AnInviteIntoATeamWithARoleAndAGroup"
+        in create["requestBody"]["content"]["application/json"]["examples"]
+    )
 
 
 def test_schema_links_lead_to_join_and_decline():
