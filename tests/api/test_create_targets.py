@@ -98,9 +98,7 @@ def test_one_email_may_have_open_invites_into_two_targets(api_admin, team, newsl
         {"type": "group", "id": "1"},
     ],
 )
-def test_a_target_that_names_nothing_is_400_under_target(
-    api_admin, team, target, nothing_changes
-):
+def test_a_target_that_names_nothing_is_400_under_target(api_admin, team, target, nothing_changes):
     with nothing_changes():
         response = post_json(api_admin, LIST, {"email": "ada@example.com", "target": target})
     assert response.status_code == 400

@@ -90,7 +90,9 @@ def test_refresh_with_targets_and_groups_does_not_grow_with_the_ids(api_admin):
     from django.test.utils import CaptureQueriesContext
 
     team = Group.objects.create(name="team")
-    one = [str(i.pk) for i in services.create_invites(["one@example.com"], target=team, groups=[team])]
+    one = [
+        str(i.pk) for i in services.create_invites(["one@example.com"], target=team, groups=[team])
+    ]
     many = [
         str(i.pk)
         for i in services.create_invites(
