@@ -13,6 +13,7 @@ from django.dispatch import Signal
 from invites import services
 from invites.models import Invite
 from tests.helpers import PASSWORD, expire
+from tests.teams.models import Membership, Team
 
 
 @pytest.fixture(autouse=True)
@@ -167,3 +168,28 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+# Invites into teams (`tests.teams`, the example of docs/teams.md).
+TEAM_ADAPTER = "tests.teams.adapter.TeamInviteAdapter"
+
+
+@pytest.fixture
+def team_adapter(settings: Any) -> None:
+    """The teams example's adapter, beside whatever `INVITES` the test set."""
+    settings.INVITES = {**(getattr(settings, "INVITES", None) or {}), "ADAPTER": TEAM_ADAPTER}
+
+
+@pytest.fixture
+def team(db: None) -> Any:
+    return Team.objects.create(name="Marketing")
+
+
+@pytest.fixture
+def team_owner(team: Any, django_user_model: Any) -> Any:
+    """A user who owns `team`: may invite with any role."""
+    user = django_user_model.objects.create_user(
+        username="ada", email="ada@example.com", first_name="Ada", last_name="Lovelace"
+    )
+    Membership.objects.create(team=team, user=user, role="owner")
+    return user
