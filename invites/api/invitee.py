@@ -232,7 +232,7 @@ class JoinInviteView(InviteeView):
         serializer.is_valid(raise_exception=True)
         # A user instance of the user model, whatever the authentication class hands over
         # (the session's user is a lazy proxy of it).
-        user = get_user_model()._default_manager.get(pk=request.user.pk)
+        user: Any = get_user_model()._default_manager.get(pk=request.user.pk or 0)
         invite = services.join_invite(serializer.validated_data["token"], user=user)
         [invite] = load_relations([invite])
         body = JoinOutputSerializer({"user": user, "invite": invite}).data
