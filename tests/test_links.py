@@ -7,14 +7,14 @@ from collections.abc import Iterator
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import get_script_prefix, set_script_prefix
 
 from invites.adapter import get_adapter
 from invites.emails import build_invite_message
 from invites.models import Invite
 from invites.tokens import hash_token
-from invites.web.views import DONE_COOKIE, TOKEN_COOKIE
+from invites.web.cookies import DONE_COOKIE, INVITE_COOKIE
 from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -135,17 +135,17 @@ def test_accept_page_works_under_the_prefix(pending_invite):
     opened = client.get(page, {"token": pending_invite.token})
     assert opened.status_code == 302
     assert opened["Location"] == page
-    assert opened.cookies[TOKEN_COOKIE]["path"] == page
+    assert opened.cookies[INVITE_COOKIE]["path"] == page
 
     assert client.get(page).status_code == 200  # the browser sent the cookie back
-    submitted = client.post(
-        page, {"first_name": "Ada", "last_name": "L", "password1": PASSWORD, "password2": PASSWORD}
-    )
+    data = {"first_name": "Ada", "last_name": "L", "password1": PASSWORD, "password2": PASSWORD}
+    with override_settings(INVITES={"LOGIN_ON_ACCEPT": False}):
+        submitted = client.post(page, {**data, "invite": str(pending_invite.pk)})
     assert submitted.status_code == 302
     assert submitted["Location"] == "/team/invites/accept/done/"
     assert submitted.cookies[DONE_COOKIE]["path"] == page
-    assert submitted.cookies[TOKEN_COOKIE]["max-age"] == 0
-    assert submitted.cookies[TOKEN_COOKIE]["path"] == page
+    assert submitted.cookies[INVITE_COOKIE]["max-age"] == 0
+    assert submitted.cookies[INVITE_COOKIE]["path"] == page
 
     done = client.get("/team/invites/accept/done/")
     assert done.status_code == 200
