@@ -82,3 +82,10 @@ class FailingTeamAdapter(TeamInviteAdapter):
     def grant(self, invite: Any, user: Any) -> None:
         super().grant(invite, user)
         raise RuntimeError("the membership service is down")
+
+
+class DescribingAdapter(DefaultInviteAdapter):
+    """Names targets its own way in pages and emails."""
+
+    def describe_target(self, invite: Any) -> str:
+        return f"the {invite.target} team"
