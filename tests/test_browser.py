@@ -28,6 +28,7 @@ from invites import services
 from invites.adapter import get_adapter
 from invites.models import Invite
 from tests.helpers import PASSWORD, expire
+from tests.teams.models import Membership
 
 # Debian's package; another path (e.g. on a laptop) through INVITES_CHROMIUM.
 CHROMIUM = os.environ.get("INVITES_CHROMIUM", "/usr/bin/chromium")
@@ -222,6 +223,37 @@ def test_admin_adds_an_invite_and_sees_its_link_once(page, site_url):
 
     page.goto(link)
     page.get_by_role("heading", name="Accept your invitation").wait_for()
+
+
+def test_admin_adds_a_team_invite_through_the_add_form(page, site_url, team_adapter, team):
+    admin_login(page, site_url)
+    boss = User.objects.get(username="boss")
+    Membership.objects.create(team=team, user=boss, role="owner")  # may invite into it
+    page.goto(f"{site_url}/admin/invites/invite/add/")
+    page.get_by_label("Email").fill("grace@example.com")
+    page.get_by_label("Target type").select_option(label="Teams | team")
+    page.get_by_label("Target id").fill(str(team.pk))
+    page.get_by_label("Role").fill("boss")
+    page.get_by_role("button", name="Save", exact=True).click()
+
+    # A role the adapter does not list is refused on the form, what was typed kept.
+    page.locator(".field-role .errorlist").get_by_text("is not a role here").wait_for()
+    assert page.get_by_label("Target id").input_value() == str(team.pk)
+    assert not Invite.objects.exists()
+    page.get_by_label("Role").fill("admin")
+    page.get_by_role("button", name="Save", exact=True).click()
+
+    page.wait_for_url(f"{site_url}/admin/invites/invite/")
+    page.locator("ul.messagelist").get_by_text("was added successfully").wait_for()
+    row = invite_row(page, "grace@example.com")
+    assert row.locator("td.field-target").inner_text() == "Team: Marketing"
+    assert row.locator("td.field-role").inner_text() == "admin"
+    invite = Invite.objects.get(email="grace@example.com")
+    assert (invite.target, invite.role, invite.invited_by) == (team, "admin", boss)
+
+    page.locator("#changelist-filter").get_by_role("link", name="Team", exact=True).click()
+    page.wait_for_url(re.compile(r"\?target_type=teams\.team$"))
+    assert invite_row(page, "grace@example.com").count() == 1
 
 
 def test_admin_resends_an_expired_invite_from_its_page(page, site_url, make_invite):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from invites import services
-from invites.exceptions import InviteAlreadyAccepted, InviteNotFound
+from invites.exceptions import InviteAlreadyAccepted, InviteDeclined, InviteNotFound
 from invites.models import Invite
 
 
@@ -45,6 +45,16 @@ class RefreshActionMixin(admin.ModelAdmin):
                 "Nothing was refreshed: %(count)d selected invite was accepted meanwhile. "
                 "Reload the list and try again.",
                 "Nothing was refreshed: %(count)d selected invites were accepted meanwhile. "
+                "Reload the list and try again.",
+                len(error.ids),
+            )
+            self.message_user(request, message % {"count": len(error.ids)}, messages.ERROR)
+            return
+        except InviteDeclined as error:
+            message = ngettext(
+                "Nothing was refreshed: %(count)d selected invite was declined meanwhile. "
+                "Reload the list and try again.",
+                "Nothing was refreshed: %(count)d selected invites were declined meanwhile. "
                 "Reload the list and try again.",
                 len(error.ids),
             )

@@ -13,8 +13,8 @@ from django.http import HttpRequest
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from invites.admin.grants import natural_key
 from invites.models import Invite, InviteQuerySet, InviteStatus
+from invites.targets import target_type_reference
 
 
 class StatusListFilter(admin.SimpleListFilter):
@@ -65,7 +65,7 @@ class TargetTypeListFilter(admin.SimpleListFilter):
         content_types = ContentType.objects.filter(pk__in=used).order_by("app_label", "model")
         return [
             (NO_TARGET, _("None (the site)")),
-            *((natural_key(ct), capfirst(ct.name)) for ct in content_types),
+            *((target_type_reference(ct), capfirst(ct.name)) for ct in content_types),
         ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Invite]) -> QuerySet[Invite]:

@@ -21,12 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from invites.adapter import get_adapter
 from invites.models import Invite
-from invites.targets import resolve_target
-
-
-def natural_key(content_type: ContentType) -> str:
-    """`<app_label>.<model>`, as target references name a type."""
-    return f"{content_type.app_label}.{content_type.model}"
+from invites.targets import resolve_target, target_type_reference
 
 
 @dataclass(frozen=True)
@@ -60,7 +55,7 @@ class Grants:
         target = None
         if self.target is not None:
             content_type = ContentType.objects.get_for_model(self.target)
-            target = [natural_key(content_type), str(self.target.pk)]
+            target = [target_type_reference(content_type), str(self.target.pk)]
         return {"target": target, "role": self.role, "groups": [g.pk for g in self.groups]}
 
     @classmethod
@@ -80,6 +75,9 @@ class Grants:
         )
 
 
+BOOKKEEPING_APPS = ("admin", "contenttypes", "sessions", "invites")
+
+
 class GrantFieldsMixin(forms.Form):
     """The target (a content type and an id), the role and the groups of a new invite.
 
@@ -89,7 +87,11 @@ class GrantFieldsMixin(forms.Form):
 
     target_type = forms.ModelChoiceField(
         label=_("Target type"),
-        queryset=ContentType.objects.order_by("app_label", "model"),
+        # Django's own bookkeeping and the invites themselves are never what anyone is
+        # invited into; every other model of the project may be.
+        queryset=ContentType.objects.exclude(app_label__in=BOOKKEEPING_APPS).order_by(
+            "app_label", "model"
+        ),
         required=False,
         help_text=_(
             "What to invite into, such as a team, with the id below. Leave both empty "
@@ -125,9 +127,9 @@ class GrantFieldsMixin(forms.Form):
             return None
         if content_type is not None:
             try:
-                target = resolve_target(natural_key(content_type), target_id)
+                target = resolve_target(target_type_reference(content_type), target_id)
             except ValidationError as error:
-                self.add_error("target_id", error.messages)
+                self.add_refusal(error, default="target_id")
                 return None
         return Grants(target=target, role=data.get("role") or "", groups=tuple(data["groups"]))
 

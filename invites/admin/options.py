@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from invites import services
@@ -285,7 +286,7 @@ def refusal_text(error: InviteError | ValidationError | PermissionDenied) -> str
     if isinstance(error, ValidationError):
         return " ".join(error.messages)
     if isinstance(error, PermissionDenied):
-        return str(error) or _("You may not create this invite.")
+        return str(error) or gettext("You may not create this invite.")
     return error.message
 
 

@@ -20,8 +20,6 @@ from invites import imports, services
 from invites.admin.grants import Grants
 from invites.imports import ImportRow, RowProblem
 
-# The row code of an existing user who already has what the invite grants.
-ALREADY_MEMBER = "already_member"
 # How long a preview can be confirmed.
 IMPORT_MAX_AGE = 3600
 # Bad rows shown on the preview page; the rest are counted.
@@ -32,7 +30,7 @@ CODE_LABELS = {
     imports.DUPLICATE: _("duplicate"),
     imports.INVITE_EXISTS: _("invite exists"),
     imports.USER_EXISTS: _("user exists"),
-    ALREADY_MEMBER: _("already a member"),
+    imports.ALREADY_MEMBER: _("already a member"),
 }
 
 

@@ -53,7 +53,7 @@ CREATE_EXAMPLES = [
         value={"email": "ada@example.com", "metadata": {"source": "signup-page"}},
     ),
     OpenApiExample(
-        "An invite into a team, with a role and a group",
+        "An invite into a team with a role and a group",
         request_only=True,
         value={
             "email": "grace@example.com",
@@ -112,7 +112,7 @@ BULK_EXAMPLES = [
         },
     ),
     OpenApiExample(
-        "Into a team, one with a role of their own",
+        "Into a team with a role of their own for one",
         request_only=True,
         value={
             "invites": [
@@ -186,7 +186,7 @@ JOIN_EXAMPLES = [
         value={"user": {"id": 42, "email": "grace@example.com"}, "invite": JOINED_INVITE},
     ),
     OpenApiExample(
-        "Another account's invite",
+        "Another account",
         response_only=True,
         status_codes=["403"],
         value={

@@ -9,7 +9,6 @@ from typing import Any
 import django_filters  # type: ignore[import-untyped]
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from invites.models import Invite, InviteQuerySet, InviteStatus
+from invites.targets import resolve_target_type
 
 STATUS_CHOICES_TEXT = _("pending, expired, accepted or declined")
 
@@ -97,28 +97,20 @@ def target_filter(value: str) -> Q:
     """The invites a `target` parameter names; `ValidationError` when it names nothing."""
     if value == "none":
         return Q(target_type__isnull=True)
-    label, colon, raw_pk = value.partition(":")
-    app_label, dot, model_name = label.partition(".")
-    invalid = ValidationError(
-        _("“%(value)s” names no target: use <app_label>.<model>:<pk>, <app_label>.<model> or none.")
-        % {"value": value[:100]},
-        code="invalid",
-    )
-    if not (dot and app_label and model_name) or "\x00" in value:
-        raise invalid
-    try:
-        content_type = ContentType.objects.get_by_natural_key(app_label, model_name.lower())
-    except ContentType.DoesNotExist:
-        raise invalid from None
-    model = content_type.model_class()
-    if model is None:
-        raise invalid
+    if "\x00" in value:
+        raise ValidationError(_("A target holds no NUL character."), code="invalid")
+    type_reference, colon, raw_pk = value.partition(":")
+    content_type = resolve_target_type(type_reference, field="target")
     if not colon:
         return Q(target_type=content_type)
+    model: Any = content_type.model_class()
     try:
         pk = model._meta.pk.to_python(raw_pk)
     except ValidationError:
-        raise invalid from None
+        raise ValidationError(
+            _("“%(value)s” is not an id of this target type.") % {"value": raw_pk[:64]},
+            code="invalid",
+        ) from None
     return Q(target_type=content_type, target_id=str(pk))
 
 

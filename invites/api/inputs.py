@@ -73,15 +73,6 @@ class TargetFieldsMixin(serializers.Serializer):
         except DjangoValidationError as error:
             raise serializers.ValidationError(list(error.messages)) from None
 
-    def grants(self) -> dict[str, Any]:
-        """The validated `target`, `role` and `groups`, as `create_invites` takes them."""
-        data = self.validated_data
-        return {
-            "target": data.get("target"),
-            "role": data.get("role", ""),
-            "groups": list(data.get("groups", [])),
-        }
-
 
 @extend_schema_serializer(component_name="InviteCreate")
 class InviteCreateInputSerializer(TargetFieldsMixin, serializers.Serializer):
@@ -217,3 +208,13 @@ class TokenInputSerializer(serializers.Serializer):
     """Body of `POST /api/invites/join/` and `POST /api/invites/decline/`."""
 
     token = TokenField(help_text=_("The raw token of the invite's link."))
+
+
+def grants_of(validated_data: Mapping[str, Any]) -> dict[str, Any]:
+    """The validated `target`, `role` and `groups` of a create, as `create_invites` takes
+    them."""
+    return {
+        "target": validated_data.get("target"),
+        "role": validated_data.get("role", ""),
+        "groups": list(validated_data.get("groups", [])),
+    }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext
@@ -229,9 +230,12 @@ class JoinInviteView(InviteeView):
         """Accept the invite as the signed-in user through `join_invite`."""
         serializer = TokenInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        invite = services.join_invite(serializer.validated_data["token"], user=request.user)
+        # A user instance of the user model, whatever the authentication class hands over
+        # (the session's user is a lazy proxy of it).
+        user: Any = get_user_model()._default_manager.get(pk=request.user.pk or 0)
+        invite = services.join_invite(serializer.validated_data["token"], user=user)
         [invite] = load_relations([invite])
-        body = JoinOutputSerializer({"user": request.user, "invite": invite}).data
+        body = JoinOutputSerializer({"user": user, "invite": invite}).data
         return Response(body)
 
 

@@ -57,6 +57,7 @@ from invites.api.inputs import (
     InviteBulkInputSerializer,
     InviteCreateInputSerializer,
     InviteRefreshInputSerializer,
+    grants_of,
 )
 from invites.api.parsers import BodySizeLimitMixin, InvitesJSONParser
 from invites.api.permissions import InviteModelPermissions
@@ -216,7 +217,9 @@ class InviteViewSet(
             "metadata": serializer.validated_data.get("metadata"),
         }
         user = request.user if request.user.is_authenticated else None
-        [invite] = services.create_invites([entry], invited_by=user, **serializer.grants())
+        [invite] = services.create_invites(
+            [entry], invited_by=user, **grants_of(serializer.validated_data)
+        )
         return _minted(
             InviteOutputSerializer(load_relations([invite])[0]).data, status.HTTP_201_CREATED
         )
@@ -326,7 +329,7 @@ class InviteViewSet(
             entries,
             skip_existing=serializer.validated_data["skip_existing"],
             invited_by=user,
-            **serializer.grants(),
+            **grants_of(serializer.validated_data),
         )
         skipped = [
             {"index": row.index, "email": row.email, "reason": row.code} for row in result.skipped

@@ -54,3 +54,12 @@ def admin_request(user) -> tuple[InviteAdmin, object]:
     request.user = user
     request._messages = CookieStorage(request)
     return InviteAdmin(Invite, admin.site), request
+
+
+def team_type() -> str:
+    """The add form's and the import page's `target_type` value for the teams example."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from tests.teams.models import Team
+
+    return str(ContentType.objects.get_for_model(Team).pk)

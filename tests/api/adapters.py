@@ -1,8 +1,8 @@
 """An adapter that invites into Django groups as targets, for the API and admin tests.
 
-Any saved model instance can be a target; a group needs no test app. Roles are
-`member`, `editor` and `owner`; nobody may invite an `owner` (`can_invite`); a user
-is a member of a target group when they are in it.
+Any saved model instance can be a target; a group needs no test app. Roles are none
+(`""`), `member`, `editor` and `owner`; nobody may invite an `owner` (`can_invite`); a
+user is a member of a target group when they are in it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.contrib.auth.models import Group
 
 from invites.adapter import DefaultInviteAdapter
 
-ROLES = ["member", "editor", "owner"]
+ROLES = ["", "member", "editor", "owner"]
 PATH = "tests.api.adapters.GroupTargetsAdapter"
 
 
