@@ -21,8 +21,8 @@ from invites import services
 from invites.adapter import get_adapter
 from invites.models import Invite
 from tests.helpers import PASSWORD
-from tests.test_browser import ARTIFACTS, TIMEOUT_MS, browser  # noqa: F401 - a fixture
 from tests.teams.models import Team
+from tests.test_browser import ARTIFACTS, TIMEOUT_MS, browser  # noqa: F401 - a fixture
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.urls("inviteproject.urls")]
 User = get_user_model()
