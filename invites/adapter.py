@@ -262,7 +262,7 @@ class DefaultInviteAdapter:
         full_name = str(get_full_name() or "").strip() if callable(get_full_name) else ""
         if full_name:
             return full_name
-        email = getattr(inviter, type(inviter).get_email_field_name(), "") or ""
+        email = getattr(inviter, inviter.get_email_field_name(), "") or ""
         return str(email) or str(inviter.get_username())
 
     def get_email_subject(self, invite: Invite, kind: EmailKind, context: dict[str, Any]) -> str:

@@ -5,7 +5,9 @@ own template directories):
 
 - `invites/email/subject.txt`: one line; newlines are removed;
 - `invites/email/body.txt`: the plain-text body;
-- `invites/email/body.html`: the HTML alternative.
+- `invites/email/body.html`: the HTML alternative (its title is `{{ subject }}`);
+- `invites/email/intro.txt`: the first paragraph of both bodies, who invited whom
+  into what.
 
 Each gets the context of the adapter's `get_email_context` (see `invites.adapter`),
 and the adapter's `get_email_subject` renders the subject.
@@ -43,6 +45,8 @@ def build_invite_message(invite: Invite, token: str, *, kind: EmailKind) -> Emai
     adapter = get_adapter()
     context = adapter.get_email_context(invite, token, kind=kind)
     subject = adapter.get_email_subject(invite, kind, context)
+    # The HTML body's title; rendered there with escaping, unlike the subject line.
+    context = {**context, "subject": subject}
     message = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string(TEXT_TEMPLATE, context),

@@ -22,7 +22,7 @@ def close_site_invites_of_new_user(
     """
     if not created or kwargs.get("raw"):
         return
-    email = getattr(instance, type(instance).get_email_field_name(), None)
+    email = getattr(instance, instance.get_email_field_name(), None)
     if not isinstance(email, str) or not email:
         return
     now = timezone.now()

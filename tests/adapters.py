@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 
 from invites.adapter import DefaultInviteAdapter
 from invites.web.forms import AcceptInviteForm
+from tests.teams.adapter import TeamInviteAdapter
 
 
 class FullNameForm(AcceptInviteForm):
@@ -73,3 +74,18 @@ class RefusingGrantAdapter(DefaultInviteAdapter):
     def grant(self, invite: Any, user: Any) -> None:
         super().grant(invite, user)  # the groups are written, then undone by the rollback
         raise RuntimeError("the membership service is down")
+
+
+class FailingTeamAdapter(TeamInviteAdapter):
+    """The teams example, whose grant fails after writing the membership."""
+
+    def grant(self, invite: Any, user: Any) -> None:
+        super().grant(invite, user)
+        raise RuntimeError("the membership service is down")
+
+
+class DescribingAdapter(DefaultInviteAdapter):
+    """Names targets its own way in pages and emails."""
+
+    def describe_target(self, invite: Any) -> str:
+        return f"the {invite.target} team"

@@ -187,9 +187,12 @@ def test_admin_list_columns_and_the_sent_filter(page, site_url, make_invite):
     assert [h.strip() for h in headers[1:]] == [
         "Email",
         "Status",
+        "Target",
+        "Role",
         "Expires at",
         "Created at",
         "Invited by",
+        "Accepted by",
         "Accepted at",
         "Sent at",
     ]

@@ -146,3 +146,11 @@ def test_a_raising_invite_accepting_receiver_rolls_the_join_back(granting_invite
         invite_accepting.disconnect(veto)
     assert Invite.objects.get(pk=granting_invite.pk).is_open
     assert not granting_user.groups.exists()
+
+
+def test_join_takes_the_requests_lazy_user(granting_invite, granting_user):
+    from django.utils.functional import SimpleLazyObject
+
+    lazy = SimpleLazyObject(lambda: User.objects.get(pk=granting_user.pk))
+    services.join_invite(granting_invite.token, user=lazy)
+    assert Invite.objects.get(pk=granting_invite.pk).accepted_by == granting_user

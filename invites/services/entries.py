@@ -112,7 +112,11 @@ def check_roles(
     adapter: DefaultInviteAdapter, target: models.Model | None, roles: Iterable[str]
 ) -> None:
     """`ValidationError` on `role` for a role that `get_roles(target)` does not list."""
-    allowed = adapter.get_roles(target)
+    check_roles_among(adapter.get_roles(target), roles)
+
+
+def check_roles_among(allowed: Sequence[str] | None, roles: Iterable[str]) -> None:
+    """`ValidationError` on `role` for a role outside `allowed` (None allows any)."""
     if allowed is None:
         return
     unknown = [role for role in dict.fromkeys(roles) if role not in allowed]

@@ -24,7 +24,7 @@ from invites.services.create import create_invites
 from invites.services.entries import (
     Entry,
     check_permission,
-    check_roles,
+    check_roles_among,
     parse_entry,
     prepare_batch,
 )
@@ -58,13 +58,15 @@ def check_import(
     batch = prepare_batch(
         [], adapter=adapter, invited_by=invited_by, target=target, role=role, groups=groups
     )
+    # Asked once: a project's `get_roles` may query, and an import has many rows.
+    allowed_roles = adapter.get_roles(target)
     problems: dict[int, RowProblem] = {}
     valid: dict[int, Entry] = {}
     first_of: dict[str, int] = {}
     for index, entry in enumerate(entries):
         try:
             parsed = parse_entry(entry, role=role)
-            check_roles(adapter, target, [parsed.role])
+            check_roles_among(allowed_roles, [parsed.role])
         except ValidationError as error:
             problems[index] = RowProblem(
                 index, _given_email(entry), imports.INVALID, " ".join(error.messages)

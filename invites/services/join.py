@@ -40,5 +40,5 @@ def _is_invitee(user: Any, invite: Invite) -> bool:
     """Whether `user` is a saved, signed-in account with the invite's email."""
     if not getattr(user, "is_authenticated", False) or getattr(user, "pk", None) is None:
         return False
-    email = getattr(user, type(user).get_email_field_name(), None)
+    email = getattr(user, user.get_email_field_name(), None)
     return isinstance(email, str) and bool(email) and email_key(email) == invite.email_key

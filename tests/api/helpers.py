@@ -26,6 +26,13 @@ INVITE_KEYS = {
     "deleted_at",
     "sent_at",
     "status",
+    "target",
+    "role",
+    "groups",
+    "invited_by",
+    "accepted_at",
+    "accepted_by",
+    "declined_at",
 }
 # Ids no live invite has: unknown, or not a UUID at all.
 BAD_IDS = [str(uuid.uuid4()), "not-a-uuid", "1234", "%20", "a.b", "zz" * 40]
