@@ -100,7 +100,7 @@ def test_default_still_derives_a_username(pending_invite):
 
 
 def test_accept_page_uses_the_adapters_form(settings, pending_invite):
-    use_adapter(settings, FULL_NAME)
+    use_adapter(settings, FULL_NAME, LOGIN_ON_ACCEPT=False)
     client = Client()
     client.get(ACCEPT, {"token": pending_invite.token})
 
@@ -109,7 +109,13 @@ def test_accept_page_uses_the_adapters_form(settings, pending_invite):
     assert 'name="first_name"' not in form_page
 
     response = client.post(
-        ACCEPT, {"full_name": "Grace Brewster Hopper", "password1": PASSWORD, "password2": PASSWORD}
+        ACCEPT,
+        {
+            "full_name": "Grace Brewster Hopper",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "invite": str(pending_invite.pk),
+        },
     )
     assert response.status_code == 302
     assert response["Location"] == DONE
@@ -123,7 +129,13 @@ def test_adapters_refusal_is_shown_on_the_form(settings, pending_invite):
     client.get(ACCEPT, {"token": pending_invite.token})
 
     response = client.post(
-        ACCEPT, {"full_name": "Grace", "password1": PASSWORD, "password2": PASSWORD}
+        ACCEPT,
+        {
+            "full_name": "Grace",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "invite": str(pending_invite.pk),
+        },
     )
 
     assert response.status_code == 200
@@ -140,7 +152,13 @@ def test_password_is_compared_with_what_the_adapter_filled(settings, pending_inv
     # The form has no last name field: only the adapter's user carries one.
     weak = "Brewsterhopper"
     response = client.post(
-        ACCEPT, {"full_name": f"Grace {weak}", "password1": weak, "password2": weak}
+        ACCEPT,
+        {
+            "full_name": f"Grace {weak}",
+            "password1": weak,
+            "password2": weak,
+            "invite": str(pending_invite.pk),
+        },
     )
 
     assert response.status_code == 200

@@ -41,6 +41,63 @@ def group_invite(email: str, **kwargs):
 # --- who invited whom into what -------------------------------------------------------
 
 
+def team_invite(email: str, team, owner, role: str = "admin"):
+    [invite] = services.create_invites([email], invited_by=owner, target=team, role=role)
+    return invite
+
+
+def test_page_says_who_invited_whom_into_what(client, settings, team_adapter, team, team_owner):
+    settings.INVITES = {**settings.INVITES, "SITE_NAME": "Example"}
+    invite = team_invite("grace@example.com", team, team_owner)
+    open_link(client, invite.token)
+
+    text = page_text(client.get(ACCEPT))
+
+    assert "Ada Lovelace invited you to join Marketing as admin on Example." in text
+
+
+def test_page_names_a_target_without_a_role(client, settings, team, team_owner):
+    # The default adapter allows any role, the empty one too.
+    settings.INVITES = {"SITE_NAME": "Example"}
+    [invite] = services.create_invites(["grace@example.com"], invited_by=team_owner, target=team)
+    open_link(client, invite.token)
+    assert "Ada Lovelace invited you to join Marketing on Example." in page_text(client.get(ACCEPT))
+
+
+def test_page_names_a_role_without_an_inviter(client, settings, team):
+    settings.INVITES = {"SITE_NAME": "Example"}
+    [invite] = services.create_invites(["grace@example.com"], target=team, role="editor")
+    open_link(client, invite.token)
+    text = page_text(client.get(ACCEPT))
+    assert "You are invited to join Marketing as editor on Example." in text
+
+
+def test_new_member_of_a_team_is_created_signed_in_and_a_member(
+    client, team_adapter, team, team_owner
+):
+    invite = team_invite("grace@example.com", team, team_owner, role="member")
+    open_link(client, invite.token)
+
+    response = submit(client)
+
+    assert response.status_code == 302
+    grace = User.objects.get(email="grace@example.com")
+    assert client.session[SESSION_KEY] == str(grace.pk)
+    assert team.memberships.get(user=grace).role == "member"
+
+
+def test_existing_user_joins_a_team(client, team_adapter, team, team_owner, bob):
+    invite = team_invite("bob@example.com", team, team_owner, role="member")
+    client.force_login(bob)
+    open_link(client, invite.token)
+
+    response = client.post(ACCEPT, {"invite": shown_invite(client), "action": "join"})
+
+    assert response.status_code == 302
+    assert team.memberships.get(user=bob).role == "member"
+    assert Invite.objects.get(pk=invite.pk).accepted_by == bob
+
+
 def test_page_names_the_inviter_by_full_name(client, ada):
     [invite] = services.create_invites(["new@example.com"], invited_by=ada)
     open_link(client, invite.token)

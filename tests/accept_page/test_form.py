@@ -31,7 +31,10 @@ User = get_user_model()
 
 def test_accepting_creates_the_user_and_signs_them_in(client, pending_invite):
     open_link(client, pending_invite.token)
-    anonymous_session = client.cookies.get("sessionid")
+    before = client.session  # an anonymous session, as a site's other pages may start
+    before["seen"] = True
+    before.save()
+    client.cookies["sessionid"] = before.session_key
 
     response = submit(client)
 
@@ -41,7 +44,9 @@ def test_accepting_creates_the_user_and_signs_them_in(client, pending_invite):
     user = User.objects.get()
     assert client.session[SESSION_KEY] == str(user.pk)
     assert client.session[BACKEND_SESSION_KEY] == "django.contrib.auth.backends.ModelBackend"
-    assert client.cookies["sessionid"].value != getattr(anonymous_session, "value", None)
+    # `login()` rotated the session key: the anonymous one is gone.
+    assert client.session.session_key != before.session_key
+    assert not before.exists(before.session_key)
     assert response.cookies[INVITE_COOKIE]["max-age"] == 0
     invite = Invite.objects.get(pk=pending_invite.pk)
     assert (invite.status, invite.accepted_by) == ("accepted", user)

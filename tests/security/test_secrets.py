@@ -23,7 +23,8 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.test import Client
 
 from invites.log import RedactTokens, redact
-from invites.tokens import mint_token
+from invites.models import Invite
+from invites.tokens import hash_token, mint_token
 from tests.helpers import PASSWORD
 from tests.test_demo_settings import ROOT, demo_env, demo_setting
 
@@ -77,7 +78,9 @@ def accept_by_api(client: Client, token: str) -> Any:
 
 def accept_on_the_page(client: Client, token: str) -> Any:
     client.get(f"/invites/accept/?token={token}")
-    return client.post("/invites/accept/", {"password1": PASSWORD, "password2": PASSWORD})
+    invite = Invite.objects.get(token_hash=hash_token(token))  # the form's hidden field
+    data = {"password1": PASSWORD, "password2": PASSWORD, "invite": str(invite.pk)}
+    return client.post("/invites/accept/", data)
 
 
 def test_a_minted_tokens_repr_hides_the_token_and_the_nonce():
