@@ -19,9 +19,11 @@ import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from django.db import DatabaseError, router, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from invites.bulk import chunked
 from invites.conf import invites_settings
@@ -135,6 +137,19 @@ def unsent_invites(stale_after: timedelta, *, now: datetime) -> Any:
     if stale_after > timedelta(0):
         unsent = unsent.filter(Q(queued_at__isnull=True) | Q(queued_at__lte=now - stale_after))
     return unsent.only("pk", "token_hash", "expires_at", "created_at", "accepted")
+
+
+def unsent_invites_of(invite_ids: Iterable[Any]) -> Any:
+    """The live, pending invites among `invite_ids` whose current link is unsent."""
+    ids = [value for value in map(_uuid_or_none, invite_ids) if value is not None]
+    return unsent_invites(timedelta(0), now=timezone.now()).filter(pk__in=ids)
+
+
+def _uuid_or_none(value: Any) -> UUID | None:
+    try:
+        return value if isinstance(value, UUID) else UUID(str(value))
+    except ValueError:
+        return None
 
 
 def requeue(invites: Iterable[Invite], *, now: datetime) -> int:

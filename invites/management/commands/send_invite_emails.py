@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from invites import delivery, delivery_state
-from invites.models import DeliveryStatus
 from invites.management.durations import duration_argument, parse_duration
+from invites.models import DeliveryStatus
 
 DEFAULT_STALE_AFTER = "10m"
 
