@@ -191,23 +191,32 @@ def _send(run: Run, using: str) -> None:
     sent: list[Invite] = []
     failed: dict[Invite, str] = {}
     connection = open_mail_connection()
+    is_open = False
     try:
-        connection.open()
-    except DELIVERY_ERRORS as error:
-        failed = {invite: _describe(error) for invite, _message in run.messages}
-    else:
-        try:
-            for invite, message in run.messages:
-                try:
-                    connection.send_messages([message])
-                except DELIVERY_ERRORS as error:
-                    failed[invite] = _describe(error)
-                    # The connection may be half-broken: the next send opens a new one.
-                    _close_quietly(connection)
-                else:
-                    sent.append(invite)
-        finally:
-            _close_quietly(connection)
+        for number, (invite, message) in enumerate(run.messages):
+            try:
+                # Opened here, never by the backend itself: it would close a connection
+                # of its own after the message, and a failed close would count a
+                # message the server accepted as failed.
+                if not is_open:
+                    connection.open()
+                    is_open = True
+            except DELIVERY_ERRORS as error:
+                # The server cannot be reached: the rest of the batch waits for the retry.
+                for later, _message in run.messages[number:]:
+                    failed[later] = _describe(error)
+                break
+            try:
+                connection.send_messages([message])
+            except DELIVERY_ERRORS as error:
+                failed[invite] = _describe(error)
+                # The connection may be half-broken: the next message opens a new one.
+                _close_quietly(connection)
+                is_open = False
+            else:
+                sent.append(invite)
+    finally:
+        _close_quietly(connection)
 
     if sent:
         # Keyed on the digest each email was built from: a refresh that committed
