@@ -28,7 +28,7 @@ class FaultyHandler:
     def __init__(self, server: FaultServer) -> None:
         self.server = server
 
-    async def handle_DATA(self, smtp: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, smtp: Any, session: Any, envelope: Any) -> str:
         server = self.server
         mode = server.mode
         if mode == FAULTY:

@@ -142,7 +142,9 @@ def parse(content: bytes) -> Email:
     return Email(str(message["To"]), link_token(message), float(built_at))
 
 
-def check(server: FaultServer, created: dict[str, str], refreshes: Refreshes, killed_ids: set[str]) -> None:
+def check(
+    server: FaultServer, created: dict[str, str], refreshes: Refreshes, killed_ids: set[str]
+) -> None:
     from invites.models import Invite
     from invites.tokens import hash_token
 
