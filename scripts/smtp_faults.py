@@ -7,12 +7,13 @@
    answers 451 to 30 % of messages and drops 5 % of connections mid-DATA;
 3. create E2E_INVITES (2,000) invites with their emails queued, start 2 workers of the
    engine; short retry delays (`INVITES["EMAIL_RETRY_DELAYS"]` from E2E_RETRY_DELAYS);
-4. while they deliver: every invite is refreshed once (in calls of 100), and one
-   worker is killed with SIGKILL in the middle of a batch and replaced;
-5. then the server is slow (5 s a message) for 15 s, then its port is closed for 20 s,
-   then it is healthy;
-6. once the queue is drained (but for the killed worker's task), the workers stop,
-   `send_invite_emails --stale-after 0s` runs once, and one worker drains the queue;
+4. while they deliver, for FAULTY_FOR seconds: one worker is killed with SIGKILL in the
+   middle of a batch and replaced; then the server is slow (5 s a message) for 15 s,
+   then its port is closed for 20 s, then it is healthy; every invite is refreshed
+   once (in calls of 100) through the faulty and the slow phases;
+5. once it is healthy, `send_invite_emails --stale-after 0s` runs once, beside the
+   running workers (links in backoff included), and the workers drain the queue (but
+   for the killed worker's task);
 7. it counts, per invite, the emails the server accepted with its current link,
    second copies, links dead when built, and `sent_at` / `delivery_status`; it fails
    unless: 0 lost, 0 dead when built, second copies only in the killed worker's
@@ -54,9 +55,13 @@ DATABASE_URL = os.environ.get(
 )
 SMTP_PORT = int(os.environ.get("E2E_SMTP_PORT", "8141"))
 RETRY_DELAYS = os.environ.get("E2E_RETRY_DELAYS", "2,4,8")
-COOLDOWN = os.environ.get("E2E_COOLDOWN", "5")
+# The cooldown also keeps a link queued twice (a retry, and the recovery's task) from
+# going out twice while the first copy is on its way.
+COOLDOWN = os.environ.get("E2E_COOLDOWN", "10")
 REFRESH_CALL = 100
-SLOW_FOR, DOWN_FOR = 15.0, 20.0
+FAULTY_FOR, SLOW_FOR, DOWN_FOR = 12.0, 15.0, 20.0
+# The refreshes spread over the faulty and the slow phases.
+REFRESH_OVER = FAULTY_FOR + SLOW_FOR - 3
 SITE_URL = "https://e2e.example.com"
 
 
@@ -101,11 +106,14 @@ def refresh_all(ids: list[str], refreshes: Refreshes) -> None:
 
     order = ids[:]
     random.shuffle(order)
+    calls = range(0, len(order), REFRESH_CALL)
+    started = time.monotonic()
     try:
-        for start in range(0, len(order), REFRESH_CALL):
+        for number, start in enumerate(calls):
             for invite in services.refresh_invite_tokens(order[start : start + REFRESH_CALL]):
                 refreshes.tokens[str(invite.pk)] = invite.token
-            time.sleep(0.3)
+            due = started + REFRESH_OVER * (number + 1) / len(calls)
+            time.sleep(max(0.0, due - time.monotonic()))
     except BaseException as error:  # reported by the main thread
         refreshes.error = error
     finally:
@@ -113,9 +121,9 @@ def refresh_all(ids: list[str], refreshes: Refreshes) -> None:
         refreshes.done.set()
 
 
-def run_faults(server: FaultServer, refreshes: Refreshes, killed: threading.Event) -> None:
-    """Faulty until the refreshes and the kill are done, then slow, then down, then up."""
-    refreshes.done.wait()
+def run_faults(server: FaultServer, killed: threading.Event) -> None:
+    """Faulty for FAULTY_FOR s and until the kill, then slow, then down, then healthy."""
+    time.sleep(FAULTY_FOR)
     killed.wait(timeout=120)
     log(f"server faulty so far: {server.counts}; now slow ({server.slow_seconds:.0f} s/message)")
     server.mode = SLOW
@@ -243,32 +251,27 @@ def main() -> None:
         threads = [
             threading.Thread(target=refresh_all, args=(list(created), refreshes)),
             threading.Thread(target=kill_one),
-            threading.Thread(target=run_faults, args=(server, refreshes, killed)),
+            threading.Thread(target=run_faults, args=(server, killed)),
         ]
         for thread in threads:
             thread.start()
-        threads[0].join()
         threads[1].join()
         if not killed_task:
             fail("no worker was killed in the middle of a batch")
+        log(f"killed a worker in a batch of {len(killed_task['ids'])}; replacement started")
+        threads[0].join()
         if refreshes.error is not None:
             fail(f"a refresh failed: {refreshes.error!r}")
-        log(
-            f"refreshed all {len(refreshes.tokens)} invites during delivery; killed a worker "
-            f"in a batch of {len(killed_task['ids'])} and started its replacement"
-        )
+        log(f"refreshed all {len(refreshes.tokens)} invites during delivery")
         threads[2].join()
-        engine.wait_for_queue(workers, allow_running=killed_task["running"])
-        log(f"queue drained but for the killed worker's task; server: {server.counts}")
-        engine.stop(workers)
 
-        log(f"status before recovery:\n{manage(env, 'send_invite_emails', '--status')}")
+        log(f"status after the faults:\n{manage(env, 'send_invite_emails', '--status')}")
         out = manage(env, "send_invite_emails", "--stale-after", "0s")
         log(f"send_invite_emails --stale-after 0s: {out.strip()}")
-        recovery = [engine.start_worker(WORKERS + 1)]
-        engine.wait_for_queue(recovery, allow_running=killed_task["running"])
-        engine.stop(recovery)
-        log(f"drained after recovery; status:\n{manage(env, 'send_invite_emails', '--status')}")
+        engine.wait_for_queue(workers, allow_running=killed_task["running"])
+        engine.stop(workers)
+        status = manage(env, "send_invite_emails", "--status")
+        log(f"drained; server: {server.counts}; status:\n{status}")
 
         check(server, created, refreshes, set(killed_task["ids"]))
         leaked = engine.leaked_tokens([*created.values(), *refreshes.tokens.values()])
