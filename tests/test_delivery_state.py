@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
@@ -11,6 +12,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from invites import delivery, services
+from invites.checks import check_settings
+from invites.conf import invites_settings
 from invites.models import Invite
 from invites.tasks import Outcome, deliver_invite_email, deliver_invite_emails
 from invites.tokens import hash_token
@@ -163,8 +166,32 @@ def test_status_prints_counts_per_state(make_invite, settings, database_tasks):
 
 
 def command(*args: str) -> str:
-    from io import StringIO
-
     out = StringIO()
     call_command("send_invite_emails", *args, stdout=out)
     return out.getvalue()
+
+
+def test_retry_delays_take_seconds_or_timedeltas(settings):
+    delays = [invites_settings.EMAIL_RETRY_DELAYS]
+    settings.INVITES = {"EMAIL_RETRY_DELAYS": [0.5, timedelta(minutes=2)]}
+    delays.append(invites_settings.EMAIL_RETRY_DELAYS)
+
+    assert delays == [
+        (timedelta(seconds=60), timedelta(seconds=240), timedelta(seconds=960)),
+        (timedelta(seconds=0.5), timedelta(minutes=2)),
+    ]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["60,240", 60, None, (60, "240"), (-1,), (timedelta(seconds=-1),), (True,), (float("nan"),)],
+)
+def test_bad_retry_delays_are_a_system_check_error(settings, value):
+    settings.INVITES = {"EMAIL_RETRY_DELAYS": value}
+    assert [message.id for message in check_settings()] == ["invites.E021"]
+
+
+@pytest.mark.parametrize("value", [(), [0], (1, 2.5, timedelta(hours=1))])
+def test_good_retry_delays_pass(settings, value):
+    settings.INVITES = {"EMAIL_RETRY_DELAYS": value}
+    assert check_settings() == []
