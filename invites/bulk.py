@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 import json
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from operator import attrgetter
@@ -103,13 +103,15 @@ def lock_live_invites(ids: Sequence[UUID], *, using: str = "default") -> dict[UU
     return found
 
 
-def live_acceptance(ids: Sequence[UUID], *, using: str = "default") -> dict[UUID, bool]:
-    """`{id: accepted}` for the live invites among `ids` (no lock; for error reports)."""
-    found: dict[UUID, bool] = {}
+def live_closure(ids: Sequence[UUID], *, using: str = "default") -> dict[UUID, str]:
+    """`{id: state}` for the live invites among `ids`: `"accepted"`, `"declined"` or
+    `"open"` (no lock; for error reports)."""
+    found: dict[UUID, str] = {}
     id_field = invite_field("id")
     for chunk in chunked(sorted(ids, key=attrgetter("int")), in_clause_chunk_size(using)):
         rows = Invite.objects.using(using).filter(pk__in=values_in(chunk, id_field, using))
-        found.update(rows.values_list("pk", "accepted"))
+        for pk, accepted, declined_at in rows.values_list("pk", "accepted", "declined_at"):
+            found[pk] = "accepted" if accepted else "declined" if declined_at else "open"
     return found
 
 
@@ -143,14 +145,14 @@ def refresh_tokens(
     queued_at: datetime | None = None,
     using: str = "default",
 ) -> dict[UUID, Invite]:
-    """Store new tokens on the live, not accepted invites among `ids`; return those invites.
+    """Store new tokens on the live, open invites among `ids`; return those invites.
 
     One `UPDATE ... FROM ... RETURNING` per chunk on PostgreSQL and SQLite: the update
     takes the row locks itself (so an accept of the same invite waits for the commit,
     or wins first and the row is skipped), and returns the rows so the caller gets
     full instances without a second query. A separate `SELECT ... FOR UPDATE` first
     would fix the lock order but write every row twice (measured: +15 to 30 % at
-    100,000 rows on PostgreSQL). Ids it skipped (unknown, deleted, accepted)
+    100,000 rows on PostgreSQL). Ids it skipped (unknown, deleted, accepted, declined)
     are simply absent from the result; the caller decides what that means.
     """
     by_id = dict(zip(ids, minted, strict=True))
@@ -241,7 +243,8 @@ def _refresh_sql(fields: Sequence[Field[Any, Any]], using: str) -> str:
         f"{col('delivery_error')} = '', {col('sent_at')} = NULL "
         f"FROM {source} "
         f"WHERE {table}.{col('id')} = v.id AND {table}.{col('deleted_at')} IS NULL "
-        f"AND NOT {table}.{col('accepted')} RETURNING {returning}"
+        f"AND NOT {table}.{col('accepted')} AND {table}.{col('declined_at')} IS NULL "
+        f"RETURNING {returning}"
     )
 
 
@@ -288,7 +291,7 @@ def _refresh_tokens_orm(
     found = {
         pk: invite
         for pk, invite in lock_live_invites(list(by_id), using=using).items()
-        if not invite.accepted
+        if invite.is_open
     }
     for pk, invite in found.items():
         invite.token_nonce = by_id[pk].nonce
@@ -322,12 +325,59 @@ def insert_invites(invites: Sequence[Invite], *, using: str = "default") -> None
     """Insert new invites, one statement per chunk; like `bulk_create` without its limits."""
     if not is_set_based(using):
         Invite.objects.using(using).bulk_create(invites, batch_size=500)
+    else:
+        fields = concrete_fields()
+        connection = connections[using]
+        _insert_rows(
+            Invite,
+            fields,
+            (
+                [f.get_db_prep_save(getattr(invite, f.attname), connection) for f in fields]
+                for invite in invites
+            ),
+            using=using,
+        )
+        for invite in invites:
+            invite._state.adding = False
+            invite._state.db = using
+
+
+def insert_invite_groups(pairs: Sequence[tuple[UUID, int]], *, using: str = "default") -> None:
+    """Insert `(invite id, group id)` rows of `Invite.groups`, one statement per chunk."""
+    through: Any = Invite.groups.through
+    if not is_set_based(using):
+        rows = [through(invite_id=invite_id, group_id=group_id) for invite_id, group_id in pairs]
+        through._default_manager.using(using).bulk_create(rows, batch_size=500)
         return
     connection = connections[using]
+    invite_column = through._meta.get_field("invite")
+    group_column = through._meta.get_field("group")
+    _insert_rows(
+        through,
+        [invite_column, group_column],
+        (
+            [
+                invite_column.get_db_prep_save(invite_id, connection),
+                group_column.get_db_prep_save(group_id, connection),
+            ]
+            for invite_id, group_id in pairs
+        ),
+        using=using,
+    )
+
+
+def _insert_rows(
+    model: Any,
+    fields: Sequence[Field[Any, Any]],
+    rows: Iterable[list[Any]],
+    *,
+    using: str,
+) -> None:
+    """`INSERT ... SELECT` of prepared rows: arrays (PostgreSQL) or a JSON document (SQLite)."""
+    connection = connections[using]
     quote = connection.ops.quote_name
-    fields = concrete_fields()
     columns = ", ".join(quote(f.column) for f in fields)
-    table = quote(Invite._meta.db_table)
+    table = quote(model._meta.db_table)
     if connection.vendor == "postgresql":
         arrays = ", ".join(f"%s::{_array_type(f, using)}" for f in fields)
         sql = f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays})"
@@ -335,15 +385,8 @@ def insert_invites(invites: Sequence[Invite], *, using: str = "default") -> None
         extracts = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(fields)))
         sql = f"INSERT INTO {table} ({columns}) SELECT {extracts} FROM json_each(%s)"
     with connection.cursor() as cursor:
-        for chunk in chunked(invites, CHUNK_SIZE):
-            rows = [
-                [f.get_db_prep_save(getattr(invite, f.attname), connection) for f in fields]
-                for invite in chunk
-            ]
+        for chunk in chunked(list(rows), CHUNK_SIZE):
             if connection.vendor == "postgresql":
-                cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)])
+                cursor.execute(sql, [list(column) for column in zip(*chunk, strict=True)])
             else:
-                cursor.execute(sql, [json.dumps(rows)])
-    for invite in invites:
-        invite._state.adding = False
-        invite._state.db = using
+                cursor.execute(sql, [json.dumps(list(chunk))])

@@ -4,6 +4,7 @@
 - E007 SITE_URL is not an absolute http(s) URL.
 - E008 SITE_URL is missing while emails are on and DEBUG is off; W002 missing otherwise.
 - E020 EMAIL_COOLDOWN is not a timedelta or a number of seconds, or is negative.
+- E030 LOGIN_ON_ACCEPT is not True or False.
 - E011 ACCEPT_URL is None (the app's page) but the URLconf does not route `invites.urls`.
 - W003 DEBUG is off and the accept rate limit counts in a process-local cache; W004 in
   a cache that stores nothing.
@@ -86,6 +87,9 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
 
     if not isinstance(user_settings.get("SEND_EMAILS", DEFAULTS["SEND_EMAILS"]), bool):
         errors.append(Error("INVITES['SEND_EMAILS'] must be True or False.", id="invites.E005"))
+
+    if not isinstance(user_settings.get("LOGIN_ON_ACCEPT", DEFAULTS["LOGIN_ON_ACCEPT"]), bool):
+        errors.append(Error("INVITES['LOGIN_ON_ACCEPT'] must be True or False.", id="invites.E030"))
 
     rate = user_settings.get("ACCEPT_RATE", DEFAULTS["ACCEPT_RATE"])
     if not isinstance(rate, str) or not RATE_RE.match(rate):

@@ -18,6 +18,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_BATCH_SIZE": 1000,
     "SEND_EMAILS": True,
     "ACCEPT_RATE": "10/minute",
+    # Sign the new user in after an accept on the page.
+    "LOGIN_ON_ACCEPT": True,
     "ADAPTER": "invites.adapter.DefaultInviteAdapter",
     # None: the name of the current `django.contrib.sites` Site, else SITE_URL's host.
     "SITE_NAME": None,
@@ -67,6 +69,10 @@ class InvitesSettings:
         return str(self._get("ACCEPT_RATE"))
 
     @property
+    def LOGIN_ON_ACCEPT(self) -> bool:
+        return bool(self._get("LOGIN_ON_ACCEPT"))
+
+    @property
     def ADAPTER(self) -> str:
         return str(self._get("ADAPTER"))
 
@@ -102,12 +108,6 @@ class InvitesSettings:
         """The project's `SITE_URL` (no default): the base of every emailed link."""
         value = getattr(settings, "SITE_URL", None)
         return str(value) if value else None
-
-    def accept_url(self, token: str) -> str:
-        """The absolute link an invitee follows, as the configured adapter builds it."""
-        from invites.adapter import get_adapter
-
-        return get_adapter().get_accept_url(token)
 
 
 invites_settings = InvitesSettings()

@@ -136,7 +136,7 @@ def unsent_invites(stale_after: timedelta, *, now: datetime) -> Any:
     unsent = Invite.objects.pending().filter(sent_at__isnull=True)
     if stale_after > timedelta(0):
         unsent = unsent.filter(Q(queued_at__isnull=True) | Q(queued_at__lte=now - stale_after))
-    return unsent.only("pk", "token_hash", "expires_at", "created_at", "accepted")
+    return unsent.only("pk", "token_hash", "expires_at", "created_at", "accepted", "declined_at")
 
 
 def unsent_invites_of(invite_ids: Iterable[Any]) -> Any:

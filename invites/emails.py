@@ -14,7 +14,7 @@ and the adapter's `get_email_subject` renders the subject.
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Any
 from uuid import UUID
 
 from django.conf import settings
@@ -23,10 +23,10 @@ from django.core.mail import EmailMultiAlternatives, make_msgid
 from django.core.mail.backends.base import BaseEmailBackend
 from django.template.loader import render_to_string
 
-from invites.adapter import get_adapter
+from invites.adapter import EmailKind, get_adapter
 from invites.models import Invite
 
-EmailKind = Literal["created", "resent"]
+__all__ = ["KINDS", "EmailKind", "build_invite_message", "send_invite_email"]
 KINDS: tuple[EmailKind, ...] = ("created", "resent")
 
 # Names the link an email carries (invite id and token digest, never the token), so

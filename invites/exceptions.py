@@ -67,7 +67,8 @@ class InvalidInviteToken(InviteError):
 
 
 class InviteAlreadyExists(InviteError):
-    """A live invite exists for these emails, or an email appears twice in one call."""
+    """An open invite into the same target exists for these emails, or an email appears
+    twice in one call."""
 
     code = "invite_exists"
 
@@ -89,6 +90,37 @@ class UserAlreadyExists(InviteError):
             gettext("A user already exists with the email: %(emails)s.")
             % {"emails": _join(self.emails)}
         )
+
+
+class InviteDeclined(InviteError):
+    """The invitee declined the invite; for a bulk call `.ids` lists the declined ones."""
+
+    code = "declined"
+    default_message = gettext_lazy("This invite has been declined.")
+
+    def __init__(self, ids: Sequence[Any] = ()) -> None:
+        self.ids = list(ids)
+        message = None
+        if self.ids:
+            message = gettext("Declined: %(ids)s.") % {"ids": _join(self.ids)}
+        super().__init__(message)
+
+
+class InviteEmailMismatch(InviteError):
+    """The signed-in user's email is not the one the invite was sent to."""
+
+    code = "email_mismatch"
+    default_message = gettext_lazy("This invite was sent to another email address.")
+
+
+class AlreadyMember(InviteError):
+    """The users with these emails already have what the invite would grant."""
+
+    code = "already_member"
+
+    def __init__(self, emails: Sequence[str]) -> None:
+        self.emails = list(emails)
+        super().__init__(gettext("Already a member: %(emails)s.") % {"emails": _join(self.emails)})
 
 
 class InvalidImportFile(InviteError):

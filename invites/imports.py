@@ -36,8 +36,9 @@ INVALID = "invalid"
 DUPLICATE = "duplicate"
 INVITE_EXISTS = "invite_exists"
 USER_EXISTS = "user_exists"
+ALREADY_MEMBER = "already_member"
 # Codes that a caller may turn into skips (`skip_existing`); the others always refuse.
-EXISTING = frozenset({INVITE_EXISTS, USER_EXISTS})
+EXISTING = frozenset({INVITE_EXISTS, USER_EXISTS, ALREADY_MEMBER})
 
 # How much of a file is looked at to tell text from binary.
 SNIFF_BYTES = 4096

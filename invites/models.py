@@ -156,7 +156,10 @@ class Invite(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
     )
-    target_id = models.CharField(_("target id"), max_length=64, null=True, blank=True)
+    # NULL, not "", for no target: it pairs with a NULL `target_type` (checked below).
+    target_id = models.CharField(  # noqa: DJ001
+        _("target id"), max_length=64, null=True, blank=True
+    )
     target = GenericForeignKey("target_type", "target_id")
     role = models.CharField(_("role"), max_length=64, blank=True, default="")
     groups = models.ManyToManyField(

@@ -47,11 +47,33 @@ def accept_allowed(request: HttpRequest | Any) -> tuple[bool, float | None]:
     A sliding window: the times of the attempts within the last period are kept, newest
     first, and an attempt is refused (and not counted) while the period is full.
     """
-    count, period = parse_rate(invites_settings.ACCEPT_RATE)
     key = CACHE_KEY.format(ident=client_address(request))
+    return count_attempt(key, invites_settings.ACCEPT_RATE)
+
+
+def count_attempt(key: str, rate: str) -> tuple[bool, float | None]:
+    """Count one attempt under the cache `key` at `rate`; return (allowed, seconds to wait)."""
+    wait = seconds_to_wait(key, rate)
+    if wait is not None:
+        return False, wait
+    _count, period = parse_rate(rate)
     now = time.time()
-    history: list[float] = [t for t in cache.get(key, []) if t > now - period]
-    if len(history) >= count:
-        return False, period - (now - history[-1])
-    cache.set(key, [now, *history], period)
+    cache.set(key, [now, *_recent(key, period, now)], period)
     return True, None
+
+
+def seconds_to_wait(key: str, rate: str) -> float | None:
+    """How long until `key` may make another attempt at `rate`; None when it may now.
+
+    Counts nothing: for a caller that only counts failures, and must look before it acts.
+    """
+    count, period = parse_rate(rate)
+    now = time.time()
+    history = _recent(key, period, now)
+    if len(history) >= count:
+        return period - (now - history[count - 1])
+    return None
+
+
+def _recent(key: str, period: int, now: float) -> list[float]:
+    return [t for t in cache.get(key, []) if t > now - period]

@@ -2,7 +2,9 @@
 
 Services send them through `send_on_commit`: once per invite, only after the
 surrounding transaction commits (never on rollback), and robustly: a receiver that
-raises is logged and neither the caller nor the other receivers notice.
+raises is logged and neither the caller nor the other receivers notice. The one
+exception is `invite_accepting`, sent inside the accept transaction so that a receiver
+can write in it, or veto the accept by raising.
 """
 
 from __future__ import annotations
@@ -23,8 +25,21 @@ invite_created = Signal()
 # `invite.resent`). Keyword arguments: `invite`, `token` (the new raw token).
 invite_resent = Signal()
 
-# An invite was accepted and its user created. Keyword arguments: `invite`, `user`.
+# An invite is being accepted, by a new user (`accept_invite`) or an existing one
+# (`join_invite`). Unlike the others, this one is sent INSIDE the accept transaction,
+# after the adapter's `grant`, with plain `send()`: a receiver that raises rolls the
+# whole accept back (no user, no grant, the invite stays open) and the error reaches
+# the caller. For integrations that must write in the same transaction (a verified
+# email address, an audit row). Keyword arguments: `invite`, `user`, `created`
+# (whether the user was made by this accept).
+invite_accepting = Signal()
+
+# An invite was accepted. Keyword arguments: `invite`, `user`, `created` (whether a new
+# user was made: True for `accept_invite`, False for `join_invite`).
 invite_accepted = Signal()
+
+# The invitee declined an invite. Keyword arguments: `invite`.
+invite_declined = Signal()
 
 # An invite was soft-deleted. Keyword arguments: `invite`.
 invite_deleted = Signal()
@@ -61,7 +76,9 @@ def send_on_commit(
 
 __all__ = [
     "invite_accepted",
+    "invite_accepting",
     "invite_created",
+    "invite_declined",
     "invite_deleted",
     "invite_resent",
     "send_on_commit",

@@ -3,7 +3,7 @@
 Its arguments are `"<invite id>:<token digest>"` strings, never raw tokens: each token is
 rebuilt from its invite row when the task runs (see `invites.tokens`). Delivery is
 idempotent, keyed on (invite, current digest): an invite that moved on since it was
-queued (refreshed, accepted, deleted, expired) or whose current link already went out
+queued (refreshed, accepted, declined, deleted, expired) or whose current link already went out
 (`sent_at` set) is skipped.
 
 A run, for one batch:
@@ -67,6 +67,7 @@ class Outcome:
     SKIPPED_MISSING = "skipped: invite not found"
     SKIPPED_DELETED = "skipped: invite deleted"
     SKIPPED_ACCEPTED = "skipped: invite accepted"
+    SKIPPED_DECLINED = "skipped: invite declined"
     SKIPPED_EXPIRED = "skipped: invite expired"
     SKIPPED_STALE = "skipped: token refreshed since"
     SKIPPED_SENT = "skipped: link already sent"
@@ -309,6 +310,8 @@ def _skip_reason(invite: Invite, token_hash: str) -> str | None:
         return Outcome.SKIPPED_DELETED
     if invite.accepted:
         return Outcome.SKIPPED_ACCEPTED
+    if invite.is_declined:
+        return Outcome.SKIPPED_DECLINED
     if not hmac.compare_digest(invite.token_hash, token_hash):
         return Outcome.SKIPPED_STALE
     if invite.is_expired:

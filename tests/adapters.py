@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 
 from invites.adapter import DefaultInviteAdapter
 from invites.web.forms import AcceptInviteForm
+from tests.teams.adapter import TeamInviteAdapter
 
 
 class FullNameForm(AcceptInviteForm):
@@ -65,3 +66,19 @@ class BrandedAdapter(DefaultInviteAdapter):
 
 class NotAnAdapter:
     """Has nothing to do with `DefaultInviteAdapter`."""
+
+
+class RefusingGrantAdapter(DefaultInviteAdapter):
+    """A project whose membership write fails: the accept or join must roll back."""
+
+    def grant(self, invite: Any, user: Any) -> None:
+        super().grant(invite, user)  # the groups are written, then undone by the rollback
+        raise RuntimeError("the membership service is down")
+
+
+class FailingTeamAdapter(TeamInviteAdapter):
+    """The teams example, whose grant fails after writing the membership."""
+
+    def grant(self, invite: Any, user: Any) -> None:
+        super().grant(invite, user)
+        raise RuntimeError("the membership service is down")

@@ -6,12 +6,14 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.dispatch import Signal
 
 from invites import services
 from invites.models import Invite
 from tests.helpers import PASSWORD, expire
+from tests.teams.models import Membership, Team
 
 
 @pytest.fixture(autouse=True)
@@ -27,11 +29,31 @@ def make_invite(db: None) -> Callable[..., Invite]:
     """Create one invite through `create_invites`; `invite.token` holds its raw token."""
     counter = iter(range(1, 1_000_000))
 
-    def make(email: str | None = None, **kwargs: Any) -> Invite:
+    def make(
+        email: str | None = None,
+        *,
+        invited_by: Any = None,
+        target: Any = None,
+        groups: Any = (),
+        **kwargs: Any,
+    ) -> Invite:
         email = email or f"invitee{next(counter)}@example.com"
-        return services.create_invites([{"email": email, **kwargs}])[0]
+        return services.create_invites(
+            [{"email": email, **kwargs}], invited_by=invited_by, target=target, groups=groups
+        )[0]
 
     return make
+
+
+@pytest.fixture
+def group(db: None) -> Group:
+    return Group.objects.create(name="Testers")
+
+
+@pytest.fixture
+def granting_invite(make_invite: Callable[..., Invite], group: Group) -> Invite:
+    """A pending invite that grants something (a group): an existing user joins it."""
+    return make_invite("granting@example.com", groups=[group])
 
 
 @pytest.fixture
@@ -146,3 +168,28 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+# Invites into teams (`tests.teams`, the example of docs/teams.md).
+TEAM_ADAPTER = "tests.teams.adapter.TeamInviteAdapter"
+
+
+@pytest.fixture
+def team_adapter(settings: Any) -> None:
+    """The teams example's adapter, beside whatever `INVITES` the test set."""
+    settings.INVITES = {**(getattr(settings, "INVITES", None) or {}), "ADAPTER": TEAM_ADAPTER}
+
+
+@pytest.fixture
+def team(db: None) -> Any:
+    return Team.objects.create(name="Marketing")
+
+
+@pytest.fixture
+def team_owner(team: Any, django_user_model: Any) -> Any:
+    """A user who owns `team`: may invite with any role."""
+    user = django_user_model.objects.create_user(
+        username="ada", email="ada@example.com", first_name="Ada", last_name="Lovelace"
+    )
+    Membership.objects.create(team=team, user=user, role="owner")
+    return user

@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     *TASKS_APPS,
     "django_tasks_db",
     "invites",
+    # A project app to invite people into (docs/teams.md shows its adapter).
+    "tests.teams",
     *ANYMAIL_APPS,
 ]
 

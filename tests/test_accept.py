@@ -101,11 +101,18 @@ def test_weak_password_is_refused_and_nothing_changes(pending_invite, password):
     assert not User.objects.exists()
 
 
-def test_user_registered_meanwhile(pending_invite):
-    User.objects.create_user(username="someone", email="PENDING@example.com")
+def test_user_registered_meanwhile(granting_invite):
+    User.objects.create_user(username="someone", email="GRANTING@example.com")
     with pytest.raises(UserAlreadyExists):
+        services.accept_invite(granting_invite.token, password=PASSWORD)
+    assert not Invite.objects.get(pk=granting_invite.pk).accepted
+
+
+def test_a_user_registered_meanwhile_closed_the_plain_site_invite(pending_invite):
+    user = User.objects.create_user(username="someone", email="PENDING@example.com")
+    with pytest.raises(InviteAlreadyAccepted):
         services.accept_invite(pending_invite.token, password=PASSWORD)
-    assert not Invite.objects.get(pk=pending_invite.pk).accepted
+    assert Invite.objects.get(pk=pending_invite.pk).accepted_by == user
 
 
 @pytest.mark.parametrize("field", ["email", "is_staff", "is_superuser", "username", "password"])

@@ -25,7 +25,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from invites import services
-from invites.conf import invites_settings
+from invites.adapter import get_adapter
 from invites.models import Invite
 from tests.helpers import PASSWORD, expire
 
@@ -175,9 +175,12 @@ def test_admin_list_columns_and_the_sent_filter(page, site_url, make_invite):
     assert [h.strip() for h in headers[1:]] == [
         "Email",
         "Status",
+        "Target",
+        "Role",
         "Expires at",
         "Created at",
         "Invited by",
+        "Accepted by",
         "Accepted at",
         "Sent at",
         "Delivery",
@@ -225,7 +228,7 @@ def test_admin_adds_an_invite_and_sees_its_link_once(page, site_url):
 def test_admin_resends_an_expired_invite_from_its_page(page, site_url, make_invite):
     invite = make_invite("late@example.com")
     expire(invite)
-    old_link = invites_settings.accept_url(invite.token)
+    old_link = get_adapter().get_accept_url(invite.token)
 
     admin_login(page, site_url)
     page.goto(f"{site_url}/admin/invites/invite/{invite.pk}/change/")
@@ -280,7 +283,7 @@ def test_admin_action_with_a_tampered_selection_changes_nothing(page, site_url, 
 @pytest.mark.urls("inviteproject.urls")
 def test_invitee_accepts_and_signs_in(page, site_url, make_invite):
     invite = make_invite("ada@example.com")
-    link = invites_settings.accept_url(invite.token)
+    link = get_adapter().get_accept_url(invite.token)
     assert link.startswith(f"{site_url}/invites/accept/?token=")
     requests: list[Any] = []
     page.on("request", lambda request: requests.append(request))
@@ -325,7 +328,7 @@ def test_invitee_with_an_expired_link_is_told_so(page, site_url, make_invite):
     invite = make_invite("late@example.com")
     expire(invite)
 
-    page.goto(invites_settings.accept_url(invite.token))
+    page.goto(get_adapter().get_accept_url(invite.token))
 
     assert page.url == f"{site_url}/invites/accept/"
     page.get_by_role("heading", name="This invite has expired").wait_for()
@@ -335,7 +338,7 @@ def test_invitee_with_an_expired_link_is_told_so(page, site_url, make_invite):
 
 def test_weak_password_is_explained_in_the_browser(page, site_url, make_invite):
     invite = make_invite("weak@example.com")
-    page.goto(invites_settings.accept_url(invite.token))
+    page.goto(get_adapter().get_accept_url(invite.token))
 
     page.get_by_label("Password", exact=True).fill("12345678")
     page.get_by_label("Password (again)").fill("12345678")
@@ -390,7 +393,7 @@ def test_readme_screenshots(page, site_url, make_invite):
     )
     phone = invitee.new_page()
     invite = make_invite("margaret@example.com")
-    phone.goto(invites_settings.accept_url(invite.token))
+    phone.goto(get_adapter().get_accept_url(invite.token))
     phone.get_by_label("First name").fill("Margaret")
     phone.get_by_label("Last name").fill("Hamilton")
     phone.screenshot(path=str(DOCS / "accept.png"), full_page=True)
@@ -407,7 +410,7 @@ def test_readme_screenshots(page, site_url, make_invite):
 
     late = make_invite("late@example.com")
     expire(late)
-    phone.goto(invites_settings.accept_url(late.token))
+    phone.goto(get_adapter().get_accept_url(late.token))
     phone.get_by_role("heading", name="This invite has expired").wait_for()
     phone.screenshot(path=str(DOCS / "accept-expired.png"), full_page=True)
     invitee.close()

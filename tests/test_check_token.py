@@ -76,8 +76,8 @@ def test_accepted_is_reported_before_expired(pending_invite):
         services.check_invite_token(pending_invite.token)
 
 
-def test_user_with_the_email_exists(pending_invite):
-    User.objects.create_user(username="someone", email="Pending@Example.com")
+def test_user_with_the_email_exists(granting_invite):
+    User.objects.create_user(username="someone", email="Granting@Example.com")
     with pytest.raises(UserAlreadyExists) as caught:
-        services.check_invite_token(pending_invite.token)
-    assert caught.value.emails == ["pending@example.com"]
+        services.check_invite_token(granting_invite.token)
+    assert caught.value.emails == ["granting@example.com"]

@@ -35,6 +35,8 @@ def test_demo_project_settings_pass():
         ({"MAX_BATCH_SIZE": 0}, "invites.E004"),
         ({"MAX_BATCH_SIZE": "1000"}, "invites.E004"),
         ({"SEND_EMAILS": "yes"}, "invites.E005"),
+        ({"LOGIN_ON_ACCEPT": "no"}, "invites.E030"),
+        ({"LOGIN_ON_ACCEPT": 0}, "invites.E030"),
         ({"ACCEPT_RATE": "ten per minute"}, "invites.E006"),
         ({"ACCEPT_RATE": "10/fortnight"}, "invites.E006"),
         ({"VALID_DURATOIN": 5}, "invites.W001"),
@@ -56,6 +58,7 @@ def test_known_keys_raise_no_warning(settings):
         "ACCEPT_URL": None,
         "ADAPTER": "invites.adapter.DefaultInviteAdapter",
         "SITE_NAME": "Acme",
+        "LOGIN_ON_ACCEPT": False,
     }
     assert ids(settings) == []
 

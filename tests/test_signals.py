@@ -84,6 +84,6 @@ def test_signals_carry_the_documented_keyword_arguments(record, django_capture_o
 
     assert keys(invite_created) == [["invite", "sender", "token"]]
     assert keys(invite_resent) == [["invite", "sender", "token"]]
-    assert keys(invite_accepted) == [["invite", "sender", "user"]]
+    assert keys(invite_accepted) == [["created", "invite", "sender", "user"]]
     assert keys(invite_deleted) == [["invite", "sender"]]
     assert all(call["sender"] is Invite for rec in calls.values() for call in rec.calls)

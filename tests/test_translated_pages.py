@@ -16,6 +16,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone, translation
@@ -80,6 +81,44 @@ KNOWN = {
         "fr": "Se connecter",
         "es": "Iniciar sesión",
     },
+    "invited_by": {
+        "de": "Ada Lovelace hat Sie eingeladen, Acme beizutreten.",
+        "fr": "Ada Lovelace vous invite à rejoindre Acme.",
+        "es": "Ada Lovelace le ha invitado a unirse a Acme.",
+    },
+    "decline": {"de": "Ablehnen", "fr": "Refuser", "es": "Rechazar"},
+    "decline_confirm": {
+        "de": "Diese Einladung ablehnen?",
+        "fr": "Refuser cette invitation ?",
+        "es": "¿Rechazar esta invitación?",
+    },
+    "declined": {
+        "de": "Sie haben die Einladung abgelehnt",
+        "fr": "Vous avez refusé l’invitation",
+        "es": "Ha rechazado la invitación",
+    },
+    "other_account": {
+        "de": "Diese Einladung gilt für ein anderes Konto",
+        "fr": "Cette invitation est destinée à un autre compte",
+        "es": "Esta invitación es para otra cuenta",
+    },
+    "sign_out": {"de": "Abmelden", "fr": "Se déconnecter", "es": "Cerrar sesión"},
+    "other_invite": {
+        "de": "Dieses Formular gehörte zu einer anderen Einladung",
+        "fr": "Ce formulaire concernait une autre invitation",
+        "es": "Este formulario era para otra invitación",
+    },
+    "form_throttled": {
+        "de": "Es gab zu viele Versuche mit diesem Formular.",
+        "fr": "Il y a eu trop de tentatives avec ce formulaire.",
+        "es": "Hubo demasiados intentos con este formulario.",
+    },
+    "existing_account": {
+        "de": "Sie haben bereits ein Konto mit ada@example.com.",
+        "fr": "Vous avez déjà un compte avec ada@example.com.",
+        "es": "Ya tiene una cuenta con ada@example.com.",
+    },
+    "join": {"de": "Beitreten", "fr": "Rejoindre", "es": "Unirse"},
     # The emails name the site (SITE_NAME "Acme Team" in test_invite_email).
     "created": {
         "de": "Sie sind eingeladen, Acme Team beizutreten",
@@ -216,7 +255,8 @@ def test_accept_form(browser, language, pending_invite):
 
 def test_accept_form_with_errors(browser, language, pending_invite):
     open_link(browser, pending_invite.token)
-    response = browser.post(ACCEPT, {"password1": "x", "password2": "y"})
+    data = {"password1": "x", "password2": "y", "invite": str(pending_invite.pk)}
+    response = browser.post(ACCEPT, data)
 
     assert response.status_code == 200
     assert 'class="errorlist' in response.content.decode()
@@ -258,7 +298,8 @@ def test_already_accepted_link(browser, language, make_invite):
 
 
 def test_user_exists(browser, language, pending_invite):
-    User.objects.create_user(username="early", email=pending_invite.email)
+    # Saving a user closes a plain invite of its email; a bulk insert sends no signal.
+    User.objects.bulk_create([User(username="early", email=pending_invite.email)])
     open_link(browser, pending_invite.token)
     response = browser.get(ACCEPT)
 
@@ -271,15 +312,17 @@ def test_throttled(browser, language, settings, pending_invite, attempts):
     settings.INVITES = {"ACCEPT_RATE": f"{attempts}/hour"}
     for number in range(attempts):
         open_link(browser, f"guess-{number}")
-    response = browser.get(ACCEPT, {"token": pending_invite.token})
+    open_link(browser, pending_invite.token)  # refused: the 429 is at the URL without it
+    response = browser.get(ACCEPT)
 
     assert response.status_code == 429
     assert_translated(response.content, language, KNOWN["throttled"][language])
 
 
-def test_done_page(browser, language, pending_invite):
+def test_done_page(browser, language, settings, pending_invite):
+    settings.INVITES = {"LOGIN_ON_ACCEPT": False}
     open_link(browser, pending_invite.token)
-    data = {"first_name": "Ada", "last_name": "Lovelace"}
+    data = {"first_name": "Ada", "last_name": "Lovelace", "invite": str(pending_invite.pk)}
     response = browser.post(ACCEPT, {**data, "password1": PASSWORD, "password2": PASSWORD})
     assert response.status_code == 302
     response = browser.get(response["Location"])
@@ -287,6 +330,82 @@ def test_done_page(browser, language, pending_invite):
     assert response.status_code == 200
     assert_translated(response.content, language, KNOWN["done"][language])
     assert sign_in_link(language) in response.content.decode()
+
+
+def test_invitation_names_the_inviter(browser, language, settings):
+    settings.INVITES = {"SITE_NAME": "Acme"}
+    ada = User.objects.create_user("ada", "ada@x.org", first_name="Ada", last_name="Lovelace")
+    [invite] = services.create_invites(["new@example.com"], invited_by=ada)
+    open_link(browser, invite.token)
+
+    response = browser.get(ACCEPT)
+
+    assert_translated(response.content, language, KNOWN["invited_by"][language])
+    assert f'id="decline" href="/invites/accept/decline/">{KNOWN["decline"][language]}<' in (
+        response.content.decode()
+    )
+
+
+def test_decline_pages(browser, language, pending_invite):
+    open_link(browser, pending_invite.token)
+
+    confirm = browser.get("/invites/accept/decline/")
+    declined = browser.get("/invites/accept/declined/")
+
+    assert_translated(confirm.content, language, KNOWN["decline_confirm"][language])
+    assert_translated(declined.content, language, KNOWN["declined"][language])
+
+
+def test_signed_in_as_another_account(browser, language, pending_invite):
+    browser.force_login(User.objects.create_user("bob", "bob@example.com"))
+    open_link(browser, pending_invite.token)
+
+    response = browser.get(ACCEPT)
+
+    assert response.status_code == 403
+    assert_translated(response.content, language, KNOWN["other_account"][language])
+    assert f'value="sign_out">{KNOWN["sign_out"][language]}</button>' in response.content.decode()
+
+
+def test_form_for_another_invite(browser, language, pending_invite):
+    open_link(browser, pending_invite.token)
+
+    response = browser.post(ACCEPT, {"invite": "another"})
+
+    assert response.status_code == 409
+    assert_translated(response.content, language, KNOWN["other_invite"][language])
+
+
+def test_form_errors_limit(browser, language, pending_invite):
+    open_link(browser, pending_invite.token)
+    data = {"password1": "x", "password2": "x", "invite": str(pending_invite.pk)}
+    for _ in range(10):
+        browser.post(ACCEPT, data)
+
+    response = browser.post(ACCEPT, data)
+
+    assert response.status_code == 429
+    assert_translated(response.content, language, KNOWN["form_throttled"][language])
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_existing_account_pages(browser, language, signed_in):
+    ada = User.objects.create_user("ada", "ada@example.com")
+    readers = Group.objects.create(name="Readers")
+    [invite] = services.create_invites(["ada@example.com"], groups=[readers])
+    if signed_in:
+        browser.force_login(ada)
+    open_link(browser, invite.token)
+
+    response = browser.get(ACCEPT)
+
+    assert response.status_code == 200
+    if signed_in:
+        assert_translated(response.content, language)
+        assert f'value="join">{KNOWN["join"][language]}</button>' in response.content.decode()
+    else:
+        assert_translated(response.content, language, KNOWN["existing_account"][language])
+        assert f">{KNOWN['sign_in'][language]}</a>" in response.content.decode()
 
 
 # --- the invite emails ---------------------------------------------------------------

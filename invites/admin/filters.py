@@ -1,4 +1,5 @@
-"""The invite list's filters: by computed status, and by whether the current link was sent."""
+"""The invite list's filters: by computed status, by target type, and by whether the
+current link was sent."""
 
 from __future__ import annotations
 
@@ -6,15 +7,18 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from invites.admin.grants import natural_key
 from invites.models import Invite, InviteQuerySet, InviteStatus
 
 
 class StatusListFilter(admin.SimpleListFilter):
-    """Filter by the computed status: pending, expired or accepted."""
+    """Filter by the computed status: pending, expired, accepted or declined."""
 
     title = _("status")
     parameter_name = "status"
@@ -42,4 +46,33 @@ class SentListFilter(admin.SimpleListFilter):
         value = self.value()
         if value in ("yes", "no"):
             return queryset.filter(sent_at__isnull=value == "no")
+        return queryset
+
+
+# The target type filter's value for invites to the site itself.
+NO_TARGET = "none"
+
+
+class TargetTypeListFilter(admin.SimpleListFilter):
+    """Filter by what the invites are into: one choice per model that invites target
+    (`<app_label>.<model>`), and one for invites to the site itself."""
+
+    title = _("target type")
+    parameter_name = "target_type"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> Sequence[tuple[str, Any]]:
+        used = Invite.objects.filter(target_type__isnull=False).values("target_type")
+        content_types = ContentType.objects.filter(pk__in=used).order_by("app_label", "model")
+        return [
+            (NO_TARGET, _("None (the site)")),
+            *((natural_key(ct), capfirst(ct.name)) for ct in content_types),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Invite]) -> QuerySet[Invite]:
+        value = self.value()
+        if value == NO_TARGET:
+            return queryset.filter(target_type__isnull=True)
+        app_label, dot, model = (value or "").partition(".")
+        if dot:
+            return queryset.filter(target_type__app_label=app_label, target_type__model=model)
         return queryset

@@ -6,27 +6,25 @@ browser sends back is trusted.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.core import signing
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from invites import services
+from invites.admin.forms import InviteImportForm
+from invites.admin.grants import Grants
+from invites.admin.preview import ImportPreview, read_again, sign_import, unsign_import
 from invites.conf import invites_settings
 from invites.exceptions import (
     InvalidImportFile,
     InvalidImportRows,
-)
-from invites.forms import (
-    ImportPreview,
-    InviteImportForm,
-    read_again,
-    sign_import,
-    unsign_import,
 )
 
 # The name of the import page's confirm button.
@@ -65,18 +63,30 @@ class ImportInvitesMixin(admin.ModelAdmin):
         form = InviteImportForm(data, files)
         preview = None
         if form.is_valid():
-            skip = form.cleaned_data["skip_existing"]
-            preview = ImportPreview(form.rows, skip_existing=skip)
-            preview.payload = sign_import(
-                request, form.text_read, csv=bool(form.cleaned_data["file"]), skip_existing=skip
-            )
+            skip, grants = form.cleaned_data["skip_existing"], form.cleaned_grants
+            try:
+                preview = ImportPreview(
+                    form.rows, skip_existing=skip, grants=grants, invited_by=admin_user(request)
+                )
+            except ValidationError as error:
+                form.add_refusal(error)
+            except PermissionDenied as error:
+                form.add_error(None, refused_message(error))
+            else:
+                preview.payload = sign_import(
+                    request,
+                    form.text_read,
+                    csv=bool(form.cleaned_data["file"]),
+                    skip_existing=skip,
+                    grants=grants,
+                )
         return self.render_import(request, form, preview)
 
     def confirm_import(self, request: HttpRequest, payload: str) -> HttpResponse:
         """Read the signed input again, and create its invites if it is still all fine."""
         try:
-            text, is_csv, skip = unsign_import(request, payload)
-            rows = read_again(text, is_csv=is_csv)
+            signed = unsign_import(request, payload)
+            rows = read_again(signed.text, is_csv=signed.csv)
         except (signing.BadSignature, InvalidImportFile):
             self.message_user(
                 request,
@@ -84,10 +94,14 @@ class ImportInvitesMixin(admin.ModelAdmin):
                 messages.ERROR,
             )
             return HttpResponseRedirect(request.path)
-        user = request.user if request.user.is_authenticated else None
+        skip, user = signed.skip_existing, admin_user(request)
         try:
+            grants = Grants.from_signed(signed.grants)
             result = services.import_invites(
-                [row.entry() for row in rows], skip_existing=skip, invited_by=user
+                [row.entry() for row in rows],
+                skip_existing=skip,
+                invited_by=user,
+                **grants.as_kwargs(),
             )
         except InvalidImportRows:
             # Invites or users appeared since the preview: show the new verdict.
@@ -96,9 +110,18 @@ class ImportInvitesMixin(admin.ModelAdmin):
                 _("Something changed since the preview: nothing was created. Check again."),
                 messages.ERROR,
             )
-            preview = ImportPreview(rows, skip_existing=skip)
+            preview = ImportPreview(rows, skip_existing=skip, grants=grants, invited_by=user)
             preview.payload = payload
             return self.render_import(request, InviteImportForm(), preview)
+        except (ValidationError, PermissionDenied) as error:
+            # The target, a group or the admin's right to invite changed since the preview.
+            reason = refused_message(error)
+            self.message_user(
+                request,
+                _("Nothing was created: %(reason)s") % {"reason": reason},
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(request.path)
         count, skipped = len(result.created), len(result.skipped)
         self.message_user(
             request,
@@ -110,8 +133,10 @@ class ImportInvitesMixin(admin.ModelAdmin):
             self.message_user(
                 request,
                 ngettext(
-                    "%(count)d address was skipped: it already has an invite or a user.",
-                    "%(count)d addresses were skipped: they already have an invite or a user.",
+                    "%(count)d address was skipped: it already has an invite, a user or "
+                    "what the invite grants.",
+                    "%(count)d addresses were skipped: they already have an invite, a user or "
+                    "what the invite grants.",
                     skipped,
                 )
                 % {"count": skipped},
@@ -134,3 +159,15 @@ class ImportInvitesMixin(admin.ModelAdmin):
             "max_rows": invites_settings.IMPORT_MAX_ROWS,
         }
         return TemplateResponse(request, "admin/invites/invite/import.html", context)
+
+
+def admin_user(request: HttpRequest) -> Any:
+    """The signed-in admin, who invites (`invited_by`); None if anonymous."""
+    return request.user if request.user.is_authenticated else None
+
+
+def refused_message(error: ValidationError | PermissionDenied) -> str:
+    """A refusal of the service, for people."""
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error) or gettext("You may not create these invites.")

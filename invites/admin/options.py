@@ -8,30 +8,33 @@ from uuid import UUID
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from invites import services
+from invites.adapter import get_adapter
+from invites.admin.actions import RefreshActionMixin
 from invites.admin.delivery import DeliveryAdminMixin
-from invites.admin.filters import SentListFilter, StatusListFilter
+from invites.admin.filters import SentListFilter, StatusListFilter, TargetTypeListFilter
+from invites.admin.forms import (
+    InviteAddForm,
+    InviteChangeForm,
+)
 from invites.admin.imports import ImportInvitesMixin
-from invites.conf import invites_settings
 from invites.exceptions import (
+    AlreadyMember,
     InviteAlreadyAccepted,
     InviteAlreadyExists,
+    InviteDeclined,
     InviteError,
     InviteNotFound,
     UserAlreadyExists,
-)
-from invites.forms import (
-    InviteAddForm,
-    InviteChangeForm,
 )
 from invites.models import Invite
 
@@ -51,31 +54,40 @@ READONLY_FIELDS = (
     "last_emailed_at",
     "created_at",
     "updated_at",
+    # What an invite grants is fixed when it is created, as judged then.
+    "target",
+    "role",
+    "groups",
+    "accepted_by",
+    "declined_at",
 )
 
 
 class AddRefused(Exception):
     """`create_invites` refused an invite that the add form had just found creatable."""
 
-    def __init__(self, error: InviteError | ValidationError) -> None:
+    def __init__(self, error: InviteError | ValidationError | PermissionDenied) -> None:
         super().__init__(error)
         self.error = error
 
 
 @admin.register(Invite)
-class InviteAdmin(DeliveryAdminMixin, ImportInvitesMixin, admin.ModelAdmin):
+class InviteAdmin(DeliveryAdminMixin, RefreshActionMixin, ImportInvitesMixin, admin.ModelAdmin):
     list_display = [
         "email",
         "status",
+        "target",
+        "role",
         "expires_at",
         "created_at",
         "invited_by",
+        "accepted_by",
         "accepted_at",
         "sent_at",
         "delivery",
     ]
-    list_filter = [StatusListFilter, SentListFilter, "delivery_status"]
-    list_select_related = ["invited_by"]
+    list_filter = [StatusListFilter, TargetTypeListFilter, SentListFilter, "delivery_status"]
+    list_select_related = ["invited_by", "accepted_by", "target_type"]
     search_fields = ["email"]
     date_hierarchy = "created_at"
     actions = ["refresh_tokens", "resend_failed_emails"]
@@ -83,6 +95,7 @@ class InviteAdmin(DeliveryAdminMixin, ImportInvitesMixin, admin.ModelAdmin):
     add_form = InviteAddForm
     fieldsets = [
         (None, {"fields": ["email", "status", "expires_at", "metadata"]}),
+        (_("Target"), {"fields": ["target", "role", "groups"]}),
         (
             _("History"),
             {
@@ -96,74 +109,33 @@ class InviteAdmin(DeliveryAdminMixin, ImportInvitesMixin, admin.ModelAdmin):
                     "last_emailed_at",
                     "accepted",
                     "accepted_at",
+                    "accepted_by",
+                    "declined_at",
                 ]
             },
         ),
     ]
-    add_fieldsets = [(None, {"fields": ["email", "metadata"]})]
+    add_fieldsets = [
+        (None, {"fields": ["email", "metadata"]}),
+        (_("Target"), {"fields": ["target_type", "target_id", "role", "groups"]}),
+    ]
     readonly_fields = READONLY_FIELDS
 
     @admin.display(description=_("status"))
     def status(self, invite: Invite) -> str:
         return str(invite.status.label)
 
-    # --- the bulk action --------------------------------------------------------------
+    @admin.display(description=_("target"))
+    def target(self, invite: Invite) -> str | None:
+        """The target's type and name ("Team: Marketing"); nothing for a site invite."""
+        if invite.target_type is None:
+            return None
+        name = get_adapter().describe_target(invite)
+        return f"{capfirst(invite.target_type.name)}: {name}"
 
-    @admin.action(description=_("Refresh tokens and resend"), permissions=["change"])
-    def refresh_tokens(self, request: HttpRequest, queryset: QuerySet[Invite]) -> None:
-        """Give the selected invites that are not accepted a new token and expiry, and resend."""
-        ids, skipped = [], 0
-        for pk, accepted in queryset.values_list("pk", "accepted"):
-            if accepted:
-                skipped += 1
-            else:
-                ids.append(pk)
-        try:
-            refreshed = services.refresh_invite_tokens(ids)
-        except InviteNotFound as error:
-            message = ngettext(
-                "Nothing was refreshed: %(count)d selected invite was deleted meanwhile. "
-                "Reload the list and try again.",
-                "Nothing was refreshed: %(count)d selected invites were deleted meanwhile. "
-                "Reload the list and try again.",
-                len(error.ids),
-            )
-            self.message_user(request, message % {"count": len(error.ids)}, messages.ERROR)
-            return
-        except InviteAlreadyAccepted as error:
-            message = ngettext(
-                "Nothing was refreshed: %(count)d selected invite was accepted meanwhile. "
-                "Reload the list and try again.",
-                "Nothing was refreshed: %(count)d selected invites were accepted meanwhile. "
-                "Reload the list and try again.",
-                len(error.ids),
-            )
-            self.message_user(request, message % {"count": len(error.ids)}, messages.ERROR)
-            return
-
-        if refreshed:
-            count = len(refreshed)
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d invite was given a new token and resent.",
-                    "%(count)d invites were given a new token and resent.",
-                    count,
-                )
-                % {"count": count},
-                messages.SUCCESS,
-            )
-        if skipped:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d invite was skipped because it has been accepted already.",
-                    "%(count)d invites were skipped because they have been accepted already.",
-                    skipped,
-                )
-                % {"count": skipped},
-                messages.WARNING,
-            )
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Invite]:
+        # The list names each invite's target: one query for all of a page's targets.
+        return super().get_queryset(request).prefetch_related("target")
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
@@ -200,9 +172,15 @@ class InviteAdmin(DeliveryAdminMixin, ImportInvitesMixin, admin.ModelAdmin):
     def get_form(
         self, request: HttpRequest, obj: Invite | None = None, change: bool = False, **kwargs: Any
     ) -> type[ModelForm[Invite]]:
-        if obj is None:
-            kwargs["form"] = self.add_form
-        return super().get_form(request, obj, change=change, **kwargs)
+        if obj is not None:
+            return super().get_form(request, obj, change=change, **kwargs)
+        # Only the add form's model fields reach the instance; its target fields are
+        # read by the form itself, which judges them with the admin as the inviter.
+        kwargs["form"] = self.add_form
+        kwargs["fields"] = list(InviteAddForm.Meta.fields)
+        form = super().get_form(request, obj, change=change, **kwargs)
+        user = request.user if request.user.is_authenticated else None
+        return type(form.__name__, (form,), {"invited_by": user})
 
     def get_readonly_fields(self, request: HttpRequest, obj: Invite | None = None) -> Any:
         return () if obj is None else super().get_readonly_fields(request, obj)
@@ -216,8 +194,16 @@ class InviteAdmin(DeliveryAdminMixin, ImportInvitesMixin, admin.ModelAdmin):
             return
         user = request.user if request.user.is_authenticated else None
         try:
-            [invite] = services.create_invites([form.entry()], invited_by=user)
-        except (InviteAlreadyExists, UserAlreadyExists, ValidationError) as error:
+            [invite] = services.create_invites(
+                [form.entry()], invited_by=user, **form.cleaned_grants.as_kwargs()
+            )
+        except (
+            InviteAlreadyExists,
+            UserAlreadyExists,
+            AlreadyMember,
+            ValidationError,
+            PermissionDenied,
+        ) as error:
             raise AddRefused(error) from error
         # The admin goes on with `obj` (history, messages, redirect): make it the new row.
         for field in Invite._meta.concrete_fields:
@@ -284,6 +270,10 @@ class InviteAdmin(DeliveryAdminMixin, ImportInvitesMixin, admin.ModelAdmin):
             self.message_user(
                 request, _("Not resent: this invite has been accepted already."), messages.ERROR
             )
+        except InviteDeclined:
+            self.message_user(
+                request, _("Not resent: the invitee has declined this invite."), messages.ERROR
+            )
         else:
             self.message_user(
                 request,
@@ -295,9 +285,11 @@ class InviteAdmin(DeliveryAdminMixin, ImportInvitesMixin, admin.ModelAdmin):
         return HttpResponseRedirect(request.get_full_path())
 
 
-def refusal_text(error: InviteError | ValidationError) -> str:
+def refusal_text(error: InviteError | ValidationError | PermissionDenied) -> str:
     if isinstance(error, ValidationError):
         return " ".join(error.messages)
+    if isinstance(error, PermissionDenied):
+        return str(error) or _("You may not create this invite.")
     return error.message
 
 
@@ -310,7 +302,7 @@ def accept_link_message(invite: Invite) -> str:
             "sending is configured):"
         )
         % {"email": invite.email},
-        invites_settings.accept_url(invite.token),
+        get_adapter().get_accept_url(invite.token),
     )
 
 

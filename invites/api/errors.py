@@ -34,9 +34,10 @@ class InviteAPIError(exceptions.APIException):
     default_detail = _("The invite operation failed.")
     default_code = "invite_error"
 
-    def __init__(self, error: InviteError) -> None:
+    def __init__(self, error: InviteError, message: str | None = None) -> None:
         code = error.code or self.default_code
-        body: dict[str, Any] = {"detail": error.message or str(self.default_detail), "code": code}
+        detail = message or error.message or str(self.default_detail)
+        body: dict[str, Any] = {"detail": detail, "code": code}
         ids = getattr(error, "ids", None)
         if ids:
             body["ids"] = [str(value) for value in ids]
@@ -52,6 +53,13 @@ class InviteNotFoundError(InviteAPIError):
 
     status_code = status.HTTP_404_NOT_FOUND
     default_code = "not_found"
+
+
+class InviteForbidden(InviteAPIError):
+    """403: the caller may not do this with this invite (another account's invite)."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "permission_denied"
 
 
 class InviteConflict(InviteAPIError):
@@ -95,10 +103,29 @@ class RowsRejected(exceptions.APIException):
         self.detail = body
 
 
+class InviteRefused(exceptions.PermissionDenied):
+    """403 `permission_denied`: the adapter's `can_invite` refused this invite."""
+
+    def __init__(self, error: PermissionDenied) -> None:
+        message = str(error) or _("You may not create this invite.")
+        super().__init__(detail={"detail": message, "code": "permission_denied"})
+
+
 class EmailRejected(exceptions.ValidationError):
     """400 as `{"email": [...]}`: invalid, or an invite or a user exists for it."""
 
     def __init__(self, error: Exception) -> None:
+        super().__init__({"email": messages_of(error)})
+
+
+class FieldsRejected(exceptions.ValidationError):
+    """400 as `{"field": [...]}`: a `ValidationError` that names its fields (the role, the
+    groups) keeps them; one that names none is about the email, the only other input."""
+
+    def __init__(self, error: DjangoValidationError) -> None:
+        if hasattr(error, "error_dict"):
+            super().__init__(as_serializer_error(error))
+            return
         super().__init__({"email": messages_of(error)})
 
 

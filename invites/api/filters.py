@@ -1,4 +1,5 @@
-"""Query parameters of the invite list: `status`, `search`, `ordering`, `page(_size)`."""
+"""Query parameters of the invite list: `status`, `target`, `invited_by`, `search`,
+`ordering`, `page(_size)`."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from typing import Any
 # types-django-filter needs django-stubs 6, which targets Django 6.
 import django_filters  # type: ignore[import-untyped]
 from django import forms
-from django.db.models import QuerySet
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, filters, serializers
 from rest_framework.pagination import PageNumberPagination
@@ -16,38 +20,106 @@ from rest_framework.views import APIView
 
 from invites.models import Invite, InviteQuerySet, InviteStatus
 
+STATUS_CHOICES_TEXT = _("pending, expired, accepted or declined")
+
 
 class InviteFilterForm(forms.Form):
-    """Refuses `?status=` with an empty value, which django-filter would ignore."""
+    """Refuses a filter given with an empty value (`?status=`), which django-filter would
+    ignore, as it refuses any other value that names nothing."""
 
-    def clean_status(self) -> str:
-        """The status, or a validation error when the parameter is given but empty."""
-        value: str = self.cleaned_data.get("status") or ""
-        if not value and "status" in self.data:
-            raise forms.ValidationError(
-                _("Select a valid choice: pending, expired or accepted."), code="invalid_choice"
-            )
-        return value
+    def clean(self) -> dict[str, Any]:
+        cleaned_data = super().clean() or {}
+        for name in ("status", "target", "invited_by"):
+            if name in self.data and not cleaned_data.get(name) and name not in self.errors:
+                self.add_error(name, self.empty_message(name))
+        return cleaned_data
+
+    @staticmethod
+    def empty_message(name: str) -> forms.ValidationError:
+        """The error for an empty `name` parameter."""
+        if name == "status":
+            message = _("Select a valid choice: %(choices)s.") % {"choices": STATUS_CHOICES_TEXT}
+            return forms.ValidationError(message, code="invalid_choice")
+        return forms.ValidationError(_("This parameter may not be empty."), code="required")
 
 
 class InviteFilter(django_filters.FilterSet):
-    """`?status=pending|expired|accepted`; any other value (empty too) is a 400."""
+    """`?status=`, `?target=`, `?invited_by=`; a malformed value (empty too) is a 400."""
 
     status = django_filters.ChoiceFilter(
         choices=InviteStatus.choices,
         method="filter_status",
         label=_("Status"),
-        help_text=_("pending, expired or accepted"),
+        help_text=STATUS_CHOICES_TEXT,
+    )
+    target = django_filters.CharFilter(
+        method="filter_target",
+        label=_("Target"),
+        help_text=_(
+            "`<app_label>.<model>:<pk>` for the invites into one target, `<app_label>.<model>` "
+            "for those into any target of that model, `none` for invites to the site itself."
+        ),
+    )
+    invited_by = django_filters.CharFilter(
+        method="filter_invited_by",
+        label=_("Invited by"),
+        help_text=_("The id of the user who created the invites."),
     )
 
     class Meta:
         model = Invite
-        fields = ["status"]
+        fields = ["status", "target", "invited_by"]
         form = InviteFilterForm
 
     def filter_status(self, queryset: InviteQuerySet, name: str, value: str) -> InviteQuerySet:
         """Invites whose computed status is `value`."""
         return queryset.with_status(value)
+
+    def filter_target(self, queryset: InviteQuerySet, name: str, value: str) -> InviteQuerySet:
+        """Invites into the target (or any target of the model) that `value` names."""
+        try:
+            return queryset.filter(target_filter(value))
+        except ValidationError as error:
+            raise exceptions.ValidationError({name: error.messages}) from None
+
+    def filter_invited_by(self, queryset: InviteQuerySet, name: str, value: str) -> InviteQuerySet:
+        """Invites created by the user whose primary key is `value`."""
+        try:
+            pk = get_user_model()._meta.pk.to_python(value)
+        except ValidationError:
+            raise exceptions.ValidationError(
+                {name: [_("“%(value)s” is not a user id.") % {"value": value[:64]}]}
+            ) from None
+        return queryset.filter(invited_by=pk)
+
+
+def target_filter(value: str) -> Q:
+    """The invites a `target` parameter names; `ValidationError` when it names nothing."""
+    if value == "none":
+        return Q(target_type__isnull=True)
+    label, colon, raw_pk = value.partition(":")
+    app_label, dot, model_name = label.partition(".")
+    invalid = ValidationError(
+        _("“%(value)s” names no target: use <app_label>.<model>:<pk>, <app_label>.<model> or none.")
+        % {"value": value[:100]},
+        code="invalid",
+    )
+    if not (dot and app_label and model_name) or "\x00" in value:
+        raise invalid
+    try:
+        content_type = ContentType.objects.get_by_natural_key(app_label, model_name.lower())
+    except ContentType.DoesNotExist:
+        raise invalid from None
+    model = content_type.model_class()
+    if model is None:
+        raise invalid
+    if not colon:
+        return Q(target_type=content_type)
+    try:
+        pk = model._meta.pk.to_python(raw_pk)
+    except ValidationError:
+        raise invalid from None
+    return Q(target_type=content_type, target_id=str(pk))
 
 
 class InviteSearchFilter(filters.SearchFilter):

@@ -8,7 +8,6 @@ from typing import Any
 from django.templatetags.static import static
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
-    OpenApiExample,
     OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
@@ -17,7 +16,7 @@ from drf_spectacular.views import SCHEMA_KWARGS, SpectacularAPIView, Spectacular
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from invites.api.serializers import ErrorSerializer, ValidationErrorSerializer
+from invites.api.bodies import ErrorSerializer, ValidationErrorSerializer
 
 
 def error(description: str) -> OpenApiResponse:
@@ -49,6 +48,16 @@ TOO_LARGE = error(
     "The body is over the project's `DATA_UPLOAD_MAX_MEMORY_SIZE` (`too_large`); it was not read."
 )
 AUTH_ERRORS = {401: UNAUTHENTICATED, 403: FORBIDDEN}
+# Creating can also be refused by the project's adapter.
+CREATE_AUTH_ERRORS = {
+    401: UNAUTHENTICATED,
+    403: error(
+        "Authenticated without `add_invite`, a CSRF failure, no credentials where no "
+        "authentication method sends a challenge, or the adapter's `can_invite` refused "
+        "the invite (`permission_denied`)."
+    ),
+}
+TOO_MANY = error("Too many attempts from this address; see `Retry-After`.")
 
 
 # The operations, by method and path below the API's prefix.
@@ -58,6 +67,8 @@ DESTROY = ("delete", "invites/{id}/")
 RESEND = ("post", "invites/{id}/resend/")
 REFRESH = ("post", "invites/refresh/")
 ACCEPT = ("post", "invites/accept/")
+JOIN = ("post", "invites/join/")
+DECLINE = ("post", "invites/decline/")
 
 # OpenAPI links: how the output of one operation feeds the next (an invite's id, its
 # new raw token), so clients and stateful API testers can follow the workflow.
@@ -68,6 +79,8 @@ LINKS: dict[tuple[tuple[str, str], str], dict[str, tuple[tuple[str, str], dict[s
         "ResendInvite": (RESEND, {"id": "$response.body#/id"}, None),
         "RefreshInvite": (REFRESH, {}, {"invite_ids": ["$response.body#/id"]}),
         "AcceptInvite": (ACCEPT, {}, {"token": "$response.body#/token"}),
+        "JoinInvite": (JOIN, {}, {"token": "$response.body#/token"}),
+        "DeclineInvite": (DECLINE, {}, {"token": "$response.body#/token"}),
         "DeleteInvite": (DESTROY, {"id": "$response.body#/id"}, None),
     },
     (RETRIEVE, "200"): {
@@ -78,11 +91,16 @@ LINKS: dict[tuple[tuple[str, str], str], dict[str, tuple[tuple[str, str], dict[s
         "GetInvite": (RETRIEVE, {"id": "$response.body#/id"}, None),
         "RefreshInvite": (REFRESH, {}, {"invite_ids": ["$response.body#/id"]}),
         "AcceptInvite": (ACCEPT, {}, {"token": "$response.body#/token"}),
+        "DeclineInvite": (DECLINE, {}, {"token": "$response.body#/token"}),
     },
     (REFRESH, "200"): {
         "GetInvite": (RETRIEVE, {"id": "$response.body#/0/id"}, None),
         "ResendInvite": (RESEND, {"id": "$response.body#/0/id"}, None),
         "AcceptInvite": (ACCEPT, {}, {"token": "$response.body#/0/token"}),
+    },
+    (DECLINE, "200"): {
+        "GetInvite": (RETRIEVE, {"id": "$response.body#/id"}, None),
+        "ResendInvite": (RESEND, {"id": "$response.body#/id"}, None),
     },
 }
 
@@ -125,77 +143,6 @@ class InviteSchemaView(SpectacularAPIView):
         prefix = request.path.removesuffix("schema/")
         response.data = add_links(response.data, prefix)
         return response
-
-
-# Examples of `POST /api/invites/bulk/`: requests, a success, and a refusal.
-BULK_EXAMPLES = [
-    OpenApiExample(
-        "Three invites",
-        request_only=True,
-        value={
-            "invites": [
-                {"email": "ada@example.com", "metadata": {"team": "research"}},
-                {"email": "grace@example.com"},
-                {"email": "alan@example.com"},
-            ]
-        },
-    ),
-    OpenApiExample(
-        "Skipping existing invites and users",
-        request_only=True,
-        value={
-            "invites": [{"email": "ada@example.com"}, {"email": "new@example.com"}],
-            "skip_existing": True,
-        },
-    ),
-    OpenApiExample(
-        "Created with one skipped",
-        response_only=True,
-        status_codes=["201"],
-        value={
-            "created": [
-                {
-                    "id": "5b0c1f8e-3f7a-4b8e-9a57-0f6d1e2c3b4a",
-                    "email": "new@example.com",
-                    "accepted": False,
-                    "token": "q7Zk...raw-token...",
-                    "expires_at": "2026-01-02T09:00:00Z",
-                    "metadata": None,
-                    "created_at": "2026-01-01T09:00:00Z",
-                    "updated_at": "2026-01-01T09:00:00Z",
-                    "deleted_at": None,
-                    "sent_at": None,
-                    "status": "pending",
-                    "delivery": {"status": "queued", "attempts": 0, "error": "", "sent_at": None},
-                }
-            ],
-            "skipped": [{"index": 0, "email": "ada@example.com", "reason": "invite_exists"}],
-        },
-    ),
-    OpenApiExample(
-        "Bad rows",
-        response_only=True,
-        status_codes=["400"],
-        value={
-            "detail": "Nothing was created: 2 entries cannot be imported.",
-            "code": "invalid_rows",
-            "rows": [
-                {
-                    "index": 1,
-                    "email": "grace@",
-                    "code": "invalid",
-                    "detail": "“grace@” is not a valid email address.",
-                },
-                {
-                    "index": 2,
-                    "email": "ADA@example.com",
-                    "code": "duplicate",
-                    "detail": "This email appears earlier in the same import.",
-                },
-            ],
-        },
-    ),
-]
 
 
 class InviteDocsView(SpectacularSwaggerView):

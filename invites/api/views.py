@@ -1,7 +1,7 @@
-"""The REST API: the invite viewset and the public accept endpoint.
+"""The REST API: the invite viewset (the invitee's endpoints are in `invites.api.invitee`).
 
 Views only parse, call one service and render. Which domain error becomes which HTTP
-error is each view's `invite_errors` table (see `invites.api_errors`). Every class of
+error is each view's `invite_errors` table (see `invites.api.errors`). Every class of
 DRF machinery is set here, so a project's `REST_FRAMEWORK` defaults do not change
 the API, except the authentication of the invite endpoints, which follows the project's
 (see `invites.api.authentication`).
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.utils.decorators import method_decorator
@@ -26,23 +27,23 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.decorators import action
-from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from invites import services
-from invites.api import openapi
+from invites.api import examples, openapi
 from invites.api.authentication import authentication_classes
+from invites.api.bodies import BulkErrorSerializer, ValidationErrorSerializer
 from invites.api.errors import (
     EmailRejected,
     ErrorTable,
+    FieldsRejected,
     InviteBadRequest,
     InviteConflict,
     InviteErrorsMixin,
     InviteNotFoundError,
-    PasswordRejected,
+    InviteRefused,
     RowsRejected,
 )
 from invites.api.filters import (
@@ -51,26 +52,26 @@ from invites.api.filters import (
     InvitePagination,
     InviteSearchFilter,
 )
-from invites.api.parsers import ACCEPT_MAX_BODY_SIZE, BodySizeLimitMixin, InvitesJSONParser
+from invites.api.inputs import (
+    BulkEntrySerializer,
+    InviteBulkInputSerializer,
+    InviteCreateInputSerializer,
+    InviteRefreshInputSerializer,
+)
+from invites.api.parsers import BodySizeLimitMixin, InvitesJSONParser
 from invites.api.permissions import InviteModelPermissions
 from invites.api.serializers import (
-    AcceptInputSerializer,
-    AcceptOutputSerializer,
-    BulkErrorSerializer,
-    InviteBulkInputSerializer,
     InviteBulkOutputSerializer,
-    InviteCreateInputSerializer,
     InviteOutputSerializer,
-    InviteRefreshInputSerializer,
-    ValidationErrorSerializer,
+    load_relations,
+    with_relations,
 )
-from invites.api.throttling import AcceptRateThrottle
 from invites.exceptions import (
+    AlreadyMember,
     InvalidImportRows,
-    InvalidInviteToken,
     InviteAlreadyAccepted,
     InviteAlreadyExists,
-    InviteExpired,
+    InviteDeclined,
     InviteNotFound,
     UserAlreadyExists,
 )
@@ -85,11 +86,13 @@ NOT_FOUND_ERRORS: ErrorTable = {InviteNotFound: InviteNotFoundError}
 @extend_schema_view(
     list=extend_schema(
         summary="List invites",
-        description="Filter by `status`, search by email, order, paginate. Needs `view_invite`.",
+        description="Filter by `status`, `target` and `invited_by`, search by email, order, "
+        "paginate. Needs `view_invite`.",
         responses={
             200: InviteOutputSerializer(many=True),
             400: OpenApiResponse(
-                ValidationErrorSerializer, description="Invalid `status`, `page_size` or `search`."
+                ValidationErrorSerializer,
+                description="Invalid `status`, `target`, `invited_by`, `page_size` or `search`.",
             ),
             **openapi.AUTH_ERRORS,
             404: openapi.error("No such page."),
@@ -134,11 +137,25 @@ class InviteViewSet(
         "create": {
             InviteAlreadyExists: EmailRejected,
             UserAlreadyExists: EmailRejected,
-            DjangoValidationError: EmailRejected,
+            AlreadyMember: InviteBadRequest,
+            DjangoValidationError: FieldsRejected,
+            PermissionDenied: InviteRefused,
         },
-        "resend": {InviteNotFound: InviteNotFoundError, InviteAlreadyAccepted: InviteConflict},
-        "refresh": {InviteNotFound: InviteBadRequest, InviteAlreadyAccepted: InviteConflict},
-        "bulk": {InvalidImportRows: RowsRejected},
+        "resend": {
+            InviteNotFound: InviteNotFoundError,
+            InviteAlreadyAccepted: InviteConflict,
+            InviteDeclined: InviteConflict,
+        },
+        "refresh": {
+            InviteNotFound: InviteBadRequest,
+            InviteAlreadyAccepted: InviteConflict,
+            InviteDeclined: InviteConflict,
+        },
+        "bulk": {
+            InvalidImportRows: RowsRejected,
+            DjangoValidationError: FieldsRejected,
+            PermissionDenied: InviteRefused,
+        },
     }
 
     def get_authenticators(self) -> list[BaseAuthentication]:
@@ -147,7 +164,7 @@ class InviteViewSet(
 
     def get_queryset(self) -> QuerySet[Invite]:
         """Live invites only: soft-deleted ones are not found."""
-        return Invite.objects.all()
+        return with_relations(Invite.objects.all())
 
     def get_serializer_class(self) -> type[Any]:
         """The input serializer of a write action, the output serializer otherwise."""
@@ -168,19 +185,27 @@ class InviteViewSet(
 
     @extend_schema(
         summary="Create an invite",
-        description="Needs `add_invite`. The response holds the new raw `token`; "
-        "`invite_created` is sent after commit.",
+        description="Needs `add_invite`. With a `target` (`{type, id}`), a `role` and "
+        "`groups`, the invitee joins the target with that role and those groups on accept; "
+        "an email that has an account already may be invited when the invite grants "
+        "something. The response holds the new raw `token`; `invite_created` is sent after "
+        "commit.",
         request=InviteCreateInputSerializer,
         responses={
             201: InviteOutputSerializer,
             400: openapi.bad_request(
                 "CreateInviteBadRequest",
-                "Invalid body or email, or an invite or a user exists for the email.",
+                "Invalid body or email; an open invite exists for the email and target, or "
+                "a user exists for the email and the invite grants nothing (under `email`); "
+                "an unknown target type or a target that does not exist (under `target`), a "
+                "role the adapter does not list (under `role`) or an unknown group (under "
+                "`groups`); or the user is already a member (`already_member`).",
             ),
-            **openapi.AUTH_ERRORS,
+            **openapi.CREATE_AUTH_ERRORS,
             413: openapi.TOO_LARGE,
             415: openapi.UNSUPPORTED,
         },
+        examples=examples.CREATE_EXAMPLES,
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Create one invite through `create_invites`."""
@@ -191,8 +216,10 @@ class InviteViewSet(
             "metadata": serializer.validated_data.get("metadata"),
         }
         user = request.user if request.user.is_authenticated else None
-        [invite] = services.create_invites([entry], invited_by=user)
-        return _minted(InviteOutputSerializer(invite).data, status.HTTP_201_CREATED)
+        [invite] = services.create_invites([entry], invited_by=user, **serializer.grants())
+        return _minted(
+            InviteOutputSerializer(load_relations([invite])[0]).data, status.HTTP_201_CREATED
+        )
 
     @extend_schema(
         summary="Delete an invite",
@@ -215,14 +242,16 @@ class InviteViewSet(
             200: InviteOutputSerializer,
             **openapi.AUTH_ERRORS,
             404: openapi.NOT_FOUND,
-            409: openapi.error("The invite was already accepted."),
+            409: openapi.error(
+                "The invite was already accepted (`already_accepted`) or declined (`declined`)."
+            ),
         },
     )
     @action(detail=True, methods=["post"])
     def resend(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Refresh one invite's token through `refresh_invite_tokens`."""
-        [invite] = services.refresh_invite_tokens([self.kwargs["pk"]])
-        return _minted(InviteOutputSerializer(invite).data)
+        invites = services.refresh_invite_tokens([self.kwargs["pk"]])
+        return _minted(InviteOutputSerializer(load_relations(invites)[0]).data)
 
     @extend_schema(
         summary="Refresh many invites",
@@ -238,7 +267,10 @@ class InviteViewSet(
                 "(all named in `ids`).",
             ),
             **openapi.AUTH_ERRORS,
-            409: openapi.error("Some invites were already accepted (named in `ids`)."),
+            409: openapi.error(
+                "Some invites were already accepted (`already_accepted`) or declined "
+                "(`declined`), named in `ids`."
+            ),
             413: openapi.TOO_LARGE,
             415: openapi.UNSUPPORTED,
         },
@@ -249,15 +281,18 @@ class InviteViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         invites = services.refresh_invite_tokens(serializer.validated_data["invite_ids"])
-        return _minted(InviteOutputSerializer(invites, many=True).data)
+        return _minted(InviteOutputSerializer(load_relations(invites), many=True).data)
 
     @extend_schema(
         summary="Create many invites",
         description="Needs `add_invite`. All or nothing: when any entry is invalid, appears "
-        "twice, or has a live invite or a user for its email, the 400 names every such "
-        "entry in `rows` (`index`, `email`, `code`: `invalid`, `duplicate`, `invite_exists`, "
-        "`user_exists`) and nothing is created. With `skip_existing`, entries with a live "
-        "invite or a user are left out and listed in `skipped` instead. At most "
+        "twice, has an open invite for its email and the target, has a user for its email "
+        "while the invite grants nothing, or its user is already a member, the 400 names "
+        "every such entry in `rows` (`index`, `email`, `code`: `invalid`, `duplicate`, "
+        "`invite_exists`, `user_exists`, `already_member`) and nothing is created. With "
+        "`skip_existing`, entries with an open invite, a user or a membership are left out "
+        "and listed in `skipped` instead. `target`, `role` and `groups` apply to every "
+        "entry; an entry's `role` overrides the call's. At most "
         "`INVITES['MAX_BATCH_SIZE']` entries; `invite_created` is sent per invite after "
         "commit.",
         request=InviteBulkInputSerializer,
@@ -270,33 +305,34 @@ class InviteViewSet(
                     resource_type_field_name=None,
                 ),
                 description="Bad entries (all named in `rows`), or an invalid body: "
-                "`invites` missing, not a list, empty or too long.",
+                "`invites` missing, not a list, empty or too long; an unknown target type or "
+                "a target that does not exist (under `target`), a role the adapter does not "
+                "list (under `role`) or an unknown group (under `groups`).",
             ),
-            **openapi.AUTH_ERRORS,
+            **openapi.CREATE_AUTH_ERRORS,
             413: openapi.TOO_LARGE,
             415: openapi.UNSUPPORTED,
         },
-        examples=openapi.BULK_EXAMPLES,
+        examples=examples.BULK_EXAMPLES,
     )
     @action(detail=False, methods=["post"], filter_backends=[], pagination_class=None)
     def bulk(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Create many invites, all or nothing, through `import_invites` (one `create_invites`)."""
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        entries = [
-            {"email": entry["email"], "metadata": entry.get("metadata")}
-            for entry in serializer.validated_data["invites"]
-        ]
+        entries = [BulkEntrySerializer.entry(data) for data in serializer.validated_data["invites"]]
         user = request.user if request.user.is_authenticated else None
         result = services.import_invites(
             entries,
             skip_existing=serializer.validated_data["skip_existing"],
             invited_by=user,
+            **serializer.grants(),
         )
         skipped = [
             {"index": row.index, "email": row.email, "reason": row.code} for row in result.skipped
         ]
-        body = InviteBulkOutputSerializer({"created": result.created, "skipped": skipped}).data
+        created = load_relations(result.created)
+        body = InviteBulkOutputSerializer({"created": created, "skipped": skipped}).data
         return _minted(body, status.HTTP_201_CREATED)
 
 
@@ -304,66 +340,3 @@ class InviteViewSet(
 def _minted(data: Any, status_code: int = status.HTTP_200_OK) -> Response:
     """A response that carries raw tokens: never stored by a cache."""
     return Response(data, status=status_code, headers={"Cache-Control": "no-store"})
-
-
-# --- accept -------------------------------------------------------------------------
-
-
-# The request carries a raw token and a password: error reports (the debug page, the
-# admins' email) show neither a form field of it nor this view's local variables.
-@method_decorator(hide_secrets, name="dispatch")
-class AcceptInviteView(BodySizeLimitMixin, InviteErrorsMixin, APIView):
-    """Public: the invitee sets a password and becomes a user."""
-
-    # Public and unauthenticated: a body larger than any usable one is refused unread.
-    max_body_size = ACCEPT_MAX_BODY_SIZE
-
-    # No session authentication, so a logged-in browser meets no CSRF check here.
-    authentication_classes: list[Any] = []
-    permission_classes = [AllowAny]
-    throttle_classes = [AcceptRateThrottle]
-    parser_classes = [InvitesJSONParser]
-    renderer_classes = [JSONRenderer]
-    schema = AutoSchema()
-
-    invite_errors = {
-        "": {
-            InvalidInviteToken: InviteBadRequest,
-            InviteExpired: InviteBadRequest,
-            InviteAlreadyAccepted: InviteBadRequest,
-            UserAlreadyExists: InviteConflict,
-            DjangoValidationError: PasswordRejected,
-        }
-    }
-
-    @extend_schema(
-        summary="Accept an invite",
-        description="Public and rate-limited per client address (`INVITES['ACCEPT_RATE']`). "
-        "Creates the user with the invite's email; `invite_accepted` is sent after commit. "
-        "Token problems are a 400 whose `code` is `invalid_token`, `expired` or "
-        "`already_accepted`.",
-        request=AcceptInputSerializer,
-        responses={
-            201: AcceptOutputSerializer,
-            400: openapi.bad_request(
-                "AcceptInviteBadRequest",
-                "Invalid body, weak password (the validators' messages under `password`), "
-                "or a token problem (`code`: `invalid_token`, `expired`, `already_accepted`).",
-            ),
-            409: openapi.error("A user with the invite's email exists already (`user_exists`)."),
-            413: openapi.error(f"The body is over {ACCEPT_MAX_BODY_SIZE} bytes (`too_large`)."),
-            415: openapi.UNSUPPORTED,
-            429: openapi.error("Too many attempts from this address; see `Retry-After`."),
-        },
-        auth=[],
-    )
-    @method_decorator(sensitive_variables())
-    def post(self, request: Request) -> Response:
-        """Create the invitee's user through `accept_invite`."""
-        serializer = AcceptInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        fields = dict(serializer.validated_data)
-        token, password = fields.pop("token"), fields.pop("password")
-        user = services.accept_invite(token, password=password, **fields)
-        body = AcceptOutputSerializer({"user": user}).data
-        return Response(body, status=status.HTTP_201_CREATED)

@@ -13,6 +13,7 @@ from invites import bulk, delivery, signals
 from invites.conf import invites_settings
 from invites.exceptions import (
     InviteAlreadyAccepted,
+    InviteDeclined,
     InviteNotFound,
 )
 from invites.models import Invite
@@ -35,6 +36,8 @@ def refresh_invite_tokens(invite_ids: Iterable[UUID | str]) -> list[Invite]:
 
     Medusa's `refreshInviteTokensWorkflow`. Returns the invites in the order first
     given (duplicates collapsed), each with `invite.token` set to its new raw token.
+    Raises `InviteNotFound`, then `InviteAlreadyAccepted`, then `InviteDeclined`, each
+    naming every such id; nothing changes then.
     """
     requested = parse_ids(invite_ids)
     if not requested.order:
@@ -67,7 +70,7 @@ def _refresh(requested: RequestedIds) -> list[Invite]:
         if len(refreshed) < len(requested.order):
             # Raising rolls back whatever the update above wrote.
             _check_refreshable(requested, refreshed)
-            # Skipped, yet live and not accepted: cannot happen while the rows are locked.
+            # Skipped, yet live and open: cannot happen while the rows are locked.
             raise InviteNotFound(
                 [requested.given[u] for u in requested.uuids if u not in refreshed]
             )
@@ -97,7 +100,8 @@ def _is_retryable_deadlock(error: OperationalError) -> bool:
 def check_refreshable(invite_ids: Iterable[UUID | str]) -> list[UUID]:
     """Check ids as `refresh_invite_tokens` would, changing nothing; return them parsed.
 
-    Raises the same `InviteNotFound`, then `InviteAlreadyAccepted`. For callers that
+    Raises the same `InviteNotFound`, then `InviteAlreadyAccepted`, then
+    `InviteDeclined`. For callers that
     refresh in several transactions (the `refresh_invites` command) and must refuse bad
     ids before the first one.
     """
@@ -107,15 +111,19 @@ def check_refreshable(invite_ids: Iterable[UUID | str]) -> list[UUID]:
 
 
 def _check_refreshable(requested: RequestedIds, refreshed: Collection[UUID] = ()) -> None:
-    """Name every requested id that cannot be refreshed: not found first, then accepted.
+    """Name every requested id that cannot be refreshed: not found first, then accepted,
+    then declined.
 
     Ids in `refreshed` are known to be fine and are not looked up again.
     """
     skipped = [uuid for uuid in requested.uuids if uuid not in refreshed]
-    acceptance = bulk.live_acceptance(skipped)
-    missing = requested.missing({*refreshed, *acceptance})
+    closure = bulk.live_closure(skipped)
+    missing = requested.missing({*refreshed, *closure})
     if missing:
         raise InviteNotFound(missing)
-    accepted = [requested.given[uuid] for uuid in skipped if acceptance[uuid]]
+    accepted = [requested.given[uuid] for uuid in skipped if closure[uuid] == "accepted"]
     if accepted:
         raise InviteAlreadyAccepted(accepted)
+    declined = [requested.given[uuid] for uuid in skipped if closure[uuid] == "declined"]
+    if declined:
+        raise InviteDeclined(declined)

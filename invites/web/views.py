@@ -1,176 +1,71 @@
-"""The invitee's HTML pages: the accept form behind the emailed link, and its success page.
+"""The invitee's accept page, `/invites/accept/`, and its success page.
 
-The emailed link carries the raw token in its query string. The first GET moves it
-into a signed, HttpOnly cookie scoped to the accept page and redirects to the same
-page without the token (as Django's `PasswordResetConfirmView` does with the session),
-so the token leaves the address bar and the history. A cookie rather than the session:
-with database sessions the raw token would be written to the database, which the
-token scheme never allows. The signature means only our own redirect can set it, so
-the token look-up behind the plain GET cannot be used to guess tokens around the rate
-limit.
+The emailed link carries the raw token in its query string. The first GET keeps a
+reference to the invite in a cookie (`invites.web.cookies`: the token's digest,
+signed, for the browser session) and redirects to the same page without the token, as
+Django's `PasswordResetConfirmView` does with the session, so the token leaves the
+address bar and the history; a refusal by the rate limit redirects the same way
+before it shows the 429. Only that opening is counted against the accept rate limit:
+it is the only request that looks a token up, and a cookie our redirect signed cannot
+be used to guess tokens. Mistakes on a valid invite's form are counted per invite.
+
+Then the page is one of four, by who the invitee is:
+- no account with the invite's email: the form that creates it (`accept_invite`), and
+  the new user is signed in (`INVITES["LOGIN_ON_ACCEPT"]`);
+- an account, signed in as it: a Join button (`join_invite`);
+- an account, not signed in: a sign-in link whose `next` leads back here;
+- signed in as anyone else: who is signed in and for whom the invite is, with a
+  sign-out button; nothing is accepted for the wrong account.
+Every form carries the id of the invite it was shown for: posted after another link
+was opened in the same browser, it is refused rather than applied to that other
+invite. Declining has its own pages (`invites.web.decline`).
 
 Every response is sent with `Cache-Control: no-store` and `Referrer-Policy:
-no-referrer`, except that the page holding the form says `same-origin` (see
-`AcceptPageView.show_form`): its URL has no token, and browsers send `Origin: null`
-with a POST from a `no-referrer` page, which Django's CSRF check refuses.
+no-referrer`, except pages with a form, which say `same-origin` (`pages.with_form`).
 """
 
 from __future__ import annotations
 
-import math
-import re
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.core import signing
+from django.contrib.auth import get_user, get_user_model, logout
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
-from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
 from django.views import View
-from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_variables
 
 from invites import services
 from invites.adapter import get_adapter
-from invites.exceptions import (
-    InvalidInviteToken,
-    InviteAlreadyAccepted,
-    InviteError,
-    InviteExpired,
-    UserAlreadyExists,
-)
+from invites.conf import invites_settings
+from invites.exceptions import InviteError, UserAlreadyExists
 from invites.models import Invite
-from invites.ratelimit import accept_allowed
+from invites.ratelimit import accept_allowed, count_attempt, seconds_to_wait
 from invites.reports import hide_secrets
+from invites.services.acceptance import grants_something
 from invites.tokens import MAX_TOKEN_LENGTH
+from invites.web import cookies
 from invites.web.forms import AcceptInviteForm
+from invites.web.invitation import invitation_context, is_invitee, signed_in_as
+from invites.web.opened import INVITE_FIELD, Opened, is_for, opened_invite, refuse
+from invites.web.pages import (
+    OTHER_INVITE,
+    error_page,
+    login_url,
+    page_headers,
+    throttled_page,
+    wait_seconds,
+    with_form,
+)
+from invites.web.redact import take_token_out_of_request
+from invites.web.signin import NEXT, accept_page_url, safe_next, sign_in, sign_in_url
 
-TOKEN_COOKIE = "invites_accept_token"  # noqa: S105  (a cookie name)
-TOKEN_SALT = "invites.pages.accept-token"  # noqa: S105  (a signing salt)
-DONE_COOKIE = "invites_accepted"
-DONE_SALT = "invites.pages.accepted"
-# How long an opened link stays usable in this browser without opening it again.
-TOKEN_COOKIE_AGE = 60 * 60 * 24
-DONE_COOKIE_AGE = 60 * 60
-
-# Raw tokens are URL-safe base64; anything else is refused before it reaches a cookie.
-TOKEN_SHAPE = re.compile(rf"[A-Za-z0-9_-]{{1,{MAX_TOKEN_LENGTH}}}")
-
-# What an error report shows in place of the token.
-REDACTED = "********************"
-
-MISSING = "missing"
-THROTTLED = "throttled"
-
-# Per problem: status, heading, explanation, what to do, and whether to offer sign-in.
-ERRORS: dict[str, tuple[int, Promise, Promise, Promise, bool]] = {
-    MISSING: (
-        400,
-        _("No invite link was opened"),
-        _("This page only works when you open it from the link in your invite email."),
-        _(
-            "Open the link from your invite email again. Your browser needs to accept "
-            "cookies from this site for the page to remember the link."
-        ),
-        False,
-    ),
-    InvalidInviteToken.code: (
-        400,
-        _("This invite link is not valid"),
-        _("The link may be incomplete, or the invite was withdrawn or replaced by a newer one."),
-        _("Ask the person who invited you to send you a new invite."),
-        False,
-    ),
-    InviteExpired.code: (
-        400,
-        _("This invite has expired"),
-        _("Invites can only be used for a limited time, and this one has run out."),
-        _(
-            "Ask the person who invited you to send the invite again; the new link "
-            "works right away."
-        ),
-        False,
-    ),
-    InviteAlreadyAccepted.code: (
-        400,
-        _("This invite has already been used"),
-        _("An account was already created with this invite."),
-        _("Sign in with that account. If it was not you, ask for a new invite."),
-        True,
-    ),
-    UserAlreadyExists.code: (
-        409,
-        _("An account with this email already exists"),
-        _("Someone already has an account with the email address of this invite."),
-        _("Sign in with that account instead, or ask the person who invited you for help."),
-        True,
-    ),
-}
-
-
-def page_headers(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Send `Cache-Control: no-store`, and `Referrer-Policy: no-referrer` unless set."""
-
-    @never_cache
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        return response
-
-    return wrapped
-
-
-@sensitive_variables()
-def take_token_out_of_request(request: HttpRequest) -> str:
-    """The link's `token` query parameter, removed from the request itself.
-
-    An error report quotes the request's URL and query parameters, and Django's report
-    filters hide neither; once the token is read, the request shows it as `********`.
-    """
-    token = request.GET.get("token", "")
-    query = request.GET.copy()
-    query["token"] = REDACTED
-    request.META["QUERY_STRING"] = query.urlencode(safe="*")
-    request.GET = QueryDict(request.META["QUERY_STRING"])
-    return token
-
-
-def login_url() -> str | None:
-    """Where the invitee signs in (the adapter's `get_login_url`); None shows no link."""
-    return get_adapter().get_login_url()
-
-
-def error_page(request: HttpRequest, code: str) -> HttpResponse:
-    """The page for one problem (`ERRORS` key): its own heading, explanation and hint."""
-    status, title, message, hint, offer_login = ERRORS[code]
-    context = {
-        "error_code": code,
-        "title": title,
-        "message": message,
-        "hint": hint,
-        "login_url": login_url() if offer_login else None,
-    }
-    return render(request, "invites/accept_error.html", context, status=status)
-
-
-def throttled_page(request: HttpRequest, wait: float | None) -> HttpResponse:
-    """429: too many accept attempts from this address (shared with the API)."""
-    seconds = max(1, math.ceil(wait or 1))
-    response = render(
-        request,
-        "invites/accept_throttled.html",
-        {"error_code": THROTTLED, "seconds": seconds},
-        status=429,
-    )
-    response["Retry-After"] = str(seconds)
-    return response
+# Mistakes on one invite's form (a weak password, a typo): after this many within the
+# period, the form waits, keeping what was typed.
+FORM_ERROR_RATE = "10/minute"
+FORM_ERRORS_KEY = "invites_accept_form_errors_{invite}"
 
 
 @method_decorator(page_headers, name="dispatch")
@@ -178,142 +73,177 @@ def throttled_page(request: HttpRequest, wait: float | None) -> HttpResponse:
 # variable of the methods that hold the token or the password.
 @method_decorator(hide_secrets, name="dispatch")
 class AcceptPageView(View):
-    """`/invites/accept/`: check the link on GET, accept the invite on POST."""
+    """`/invites/accept/`: say what the invite is on GET; accept, join or sign out on POST."""
 
     template_name = "invites/accept_form.html"
+    join_template_name = "invites/accept_join.html"
+    sign_in_template_name = "invites/accept_sign_in.html"
+    wrong_account_template_name = "invites/accept_wrong_account.html"
 
     @method_decorator(sensitive_variables())
     def get(self, request: HttpRequest) -> HttpResponse:
         if "token" in request.GET:
             return self.take_token_out_of_url(request)
-        checked = self.checked_link(request)
-        if isinstance(checked, HttpResponse):
-            return checked
-        _token, invite = checked
-        form_class = get_adapter().get_accept_form_class()
-        return self.show_form(request, form_class(invite=invite))
+        wait = cookies.remaining_wait(request)
+        if wait is not None:
+            return throttled_page(request, wait)
+        opened = opened_invite(request)
+        if isinstance(opened, HttpResponse):
+            return opened
+        if opened.has_account and not grants_something(opened.invite):
+            return error_page(request, UserAlreadyExists.code)
+        if request.user.is_authenticated and not is_invitee(request.user, opened.invite):
+            return self.show(request, self.wrong_account_template_name, opened.invite, status=403)
+        if not opened.has_account:
+            form = get_adapter().get_accept_form_class()(invite=opened.invite)
+            return self.show_form(request, form)
+        if request.user.is_authenticated:
+            return self.show(request, self.join_template_name, opened.invite)
+        return self.show(request, self.sign_in_template_name, opened.invite)
 
     @method_decorator(sensitive_variables())
     def post(self, request: HttpRequest) -> HttpResponse:
-        allowed, wait = accept_allowed(request)
-        if not allowed:
-            return throttled_page(request, wait)
-        checked = self.checked_link(request)
-        if isinstance(checked, HttpResponse):
-            return checked
-        token, invite = checked
-        form = get_adapter().get_accept_form_class()(request.POST, invite=invite)
+        if request.POST.get("action") == "sign_out":
+            logout(request)
+            return HttpResponseRedirect(accept_page_url(self.next_url(request)))
+        opened = opened_invite(request)
+        if isinstance(opened, HttpResponse):
+            return opened
+        if not is_for(request, opened):
+            return error_page(request, OTHER_INVITE)
+        if request.user.is_authenticated and not is_invitee(request.user, opened.invite):
+            return self.show(request, self.wrong_account_template_name, opened.invite, status=403)
+        if not opened.has_account:
+            return self.create_account(request, opened)
+        if not grants_something(opened.invite):
+            return error_page(request, UserAlreadyExists.code)
+        if not request.user.is_authenticated:
+            return self.show(request, self.sign_in_template_name, opened.invite)
+        # The user model instance itself rather than the request's lazy stand-in.
+        user = get_user(request)
+        try:
+            services.join_invite(opened.token, user=user)
+        except InviteError as error:
+            return refuse(request, error)
+        return self.done(request, opened.invite, user)
+
+    @method_decorator(sensitive_variables())
+    def create_account(self, request: HttpRequest, opened: Opened) -> HttpResponse:
+        """The new-account form's POST: `accept_invite`, then sign in and redirect."""
+        form_class = get_adapter().get_accept_form_class()
+        errors_key = FORM_ERRORS_KEY.format(invite=opened.invite.pk)
+        wait = seconds_to_wait(errors_key, FORM_ERROR_RATE)
+        if wait is not None:
+            return self.form_must_wait(request, form_class, opened.invite, wait)
+        form = form_class(request.POST, invite=opened.invite)
         if not form.is_valid():
+            count_attempt(errors_key, FORM_ERROR_RATE)
             return self.show_form(request, form)
         try:
             user = services.accept_invite(
-                token, password=form.cleaned_data["password1"], **form.user_fields()
+                opened.token, password=form.cleaned_data["password1"], **form.user_fields()
             )
         except ValidationError as error:
+            count_attempt(errors_key, FORM_ERROR_RATE)
             form.add_refusal(error)
             return self.show_form(request, form)
         except InviteError as error:
-            return self.refuse(request, error)
-        return self.accepted(request, user)
-
-    @method_decorator(sensitive_variables())
-    def checked_link(self, request: HttpRequest) -> tuple[str, Invite] | HttpResponse:
-        """The stored token and its invite, or the page saying what is wrong with it.
-
-        The token comes from our cookie only, never from a submitted form.
-        """
-        token = self.stored_token(request)
-        if token is None:
-            return error_page(request, MISSING)
-        try:
-            return token, services.check_invite_token(token)
-        except InviteError as error:
-            return self.refuse(request, error)
+            return refuse(request, error)
+        if invites_settings.LOGIN_ON_ACCEPT:
+            sign_in(request, user)
+        return self.done(request, opened.invite, user, new=user)
 
     @method_decorator(sensitive_variables())
     def take_token_out_of_url(self, request: HttpRequest) -> HttpResponse:
-        """Count the attempt, keep the token in a cookie, redirect to the bare URL."""
+        """Count the opening, remember the invite, and redirect to the URL without token.
+
+        Refused by the rate limit, it redirects too (the 429 is shown there), and
+        forgets any invite opened before: the one this link is for is not known yet.
+        """
         token = take_token_out_of_request(request)
+        response = HttpResponseRedirect(accept_page_url(self.next_url(request)))
         allowed, wait = accept_allowed(request)
         if not allowed:
-            return throttled_page(request, wait)
-        if not TOKEN_SHAPE.fullmatch(token):
-            # Not one of ours (and maybe not fit for a cookie); empty reads as invalid.
-            token = ""
-        response = HttpResponseRedirect(reverse("invites:accept"))
-        response.set_signed_cookie(
-            TOKEN_COOKIE,
-            token,
-            salt=TOKEN_SALT,
-            max_age=TOKEN_COOKIE_AGE,
-            path=reverse("invites:accept"),
-            secure=request.is_secure(),
-            httponly=True,
-            samesite="Lax",
-        )
+            cookies.forget_invite(response)
+            cookies.remember_wait(response, request, wait_seconds(wait))
+            return response
+        if len(token) > MAX_TOKEN_LENGTH:
+            token = ""  # not one of ours; reads as an invalid link
+        cookies.remember_invite(response, request, token)
         return response
 
-    @method_decorator(sensitive_variables())
-    def stored_token(self, request: HttpRequest) -> str | None:
-        """The token our redirect stored, or None when there is none (or it was forged)."""
-        token: str | None = request.get_signed_cookie(
-            TOKEN_COOKIE, default=None, salt=TOKEN_SALT, max_age=TOKEN_COOKIE_AGE
-        )
-        return token
+    def next_url(self, request: HttpRequest) -> str | None:
+        """A `next` from the query or the form, if it leads to this site."""
+        return safe_next(request, request.POST.get(NEXT) or request.GET.get(NEXT))
 
-    def show_form(self, request: HttpRequest, form: AcceptInviteForm) -> HttpResponse:
-        response = render(request, self.template_name, {"form": form, "invite": form.invite})
-        # Browsers send `Origin: null` with a form POST from a `no-referrer` page, and
-        # Django's CSRF check refuses that. This URL holds no token, and `same-origin`
-        # still sends no Referer to any other site.
-        response["Referrer-Policy"] = "same-origin"
-        return response
-
-    def refuse(self, request: HttpRequest, error: InviteError) -> HttpResponse:
-        response = error_page(request, error.code)
-        if not isinstance(error, InviteExpired):
-            # The link can never work again; an expired one neither, but keeping it
-            # lets the page say "expired" rather than "no link" when reloaded.
-            response.delete_cookie(TOKEN_COOKIE, path=reverse("invites:accept"))
-        return response
-
-    def accepted(self, request: HttpRequest, user: Any) -> HttpResponse:
-        """Redirect to the success page (so a reload does not post again)."""
-        response = HttpResponseRedirect(reverse("invites:accept_done"))
-        response.delete_cookie(TOKEN_COOKIE, path=reverse("invites:accept"))
-        User = get_user_model()
-        done = {
-            "email": getattr(user, User.get_email_field_name(), ""),
-            "username": user.get_username(),
+    def show(
+        self, request: HttpRequest, template: str, invite: Invite, status: int = 200, **context: Any
+    ) -> HttpResponse:
+        """One of the invite's pages: the invitation, its forms, what the invitee can do."""
+        next_url = self.next_url(request)
+        context = {
+            **invitation_context(request, invite),
+            "invite_field": INVITE_FIELD,
+            "next_url": next_url or "",
+            "sign_in_url": sign_in_url(next_url),
+            "decline_url": accept_page_url(next_url, "invites:decline"),
+            "signed_in_as": signed_in_as(request),
+            **context,
         }
-        response.set_cookie(
-            DONE_COOKIE,
-            signing.dumps(done, salt=DONE_SALT),
-            max_age=DONE_COOKIE_AGE,
-            path=reverse("invites:accept"),
-            secure=request.is_secure(),
-            httponly=True,
-            samesite="Lax",
+        return with_form(render(request, template, context, status=status))
+
+    def show_form(
+        self, request: HttpRequest, form: AcceptInviteForm, status: int = 200, **context: Any
+    ) -> HttpResponse:
+        return self.show(request, self.template_name, form.invite, status, form=form, **context)
+
+    def form_must_wait(
+        self, request: HttpRequest, form_class: type[AcceptInviteForm], invite: Invite, wait: float
+    ) -> HttpResponse:
+        """429 on the form itself: what was typed stays (the passwords excepted)."""
+        typed = {
+            name: request.POST[name]
+            for name in form_class(invite=invite).fields
+            if name in request.POST and not name.startswith("password")
+        }
+        form = form_class(invite=invite, initial=typed)
+        seconds = wait_seconds(wait)
+        response = self.show_form(request, form, wait_seconds=seconds, status=429)
+        response["Retry-After"] = str(seconds)
+        return response
+
+    def done(
+        self, request: HttpRequest, invite: Invite, user: Any, *, new: Any = None
+    ) -> HttpResponse:
+        """Redirect after an accept or a join (so a reload does not post again).
+
+        To a safe `next` from the request, else where the adapter's
+        `get_accept_redirect_url` says (by default the project's `LOGIN_REDIRECT_URL`
+        for a signed-in user, else the success page).
+        """
+        target = self.next_url(request) or get_adapter().get_accept_redirect_url(
+            invite, user, request=request
         )
+        response = HttpResponseRedirect(target)
+        cookies.forget_invite(response)
+        if new is not None:
+            email = getattr(new, get_user_model().get_email_field_name(), "")
+            cookies.remember_new_user(response, request, str(email), new.get_username())
         return response
 
 
 @page_headers
 def accept_done(request: HttpRequest) -> HttpResponse:
     """`/invites/accept/done/`: the account is ready; a link to sign in."""
-    try:
-        done = signing.loads(
-            request.COOKIES.get(DONE_COOKIE, ""), salt=DONE_SALT, max_age=DONE_COOKIE_AGE
-        )
-    except signing.BadSignature:
+    done = cookies.new_user(request)
+    if done is None:
         return HttpResponseRedirect(reverse("invites:accept"))
-    if not isinstance(done, dict):
-        return HttpResponseRedirect(reverse("invites:accept"))
-    email, username = str(done.get("email", "")), str(done.get("username", ""))
+    email, username = done["email"], done["username"]
     context = {
         "email": email,
         "username": username,
         "username_is_email": username.casefold() == email.casefold(),
-        "login_url": login_url(),
+        "login_url": login_url() if not request.user.is_authenticated else None,
+        "signed_in": request.user.is_authenticated,
     }
     return render(request, "invites/accept_done.html", context)

@@ -19,16 +19,27 @@ def open_link(client: Client, token: str) -> None:
     assert response["Location"] == ACCEPT
 
 
+def shown_invite(client: Client, secure: bool = False) -> str:
+    """The invite id the accept page's form carries now ("" when it shows no form)."""
+    page = client.get(ACCEPT, secure=secure).content.decode()
+    match = re.search(r'name="invite" value="([^"]+)"', page)
+    return match.group(1) if match else ""
+
+
 def submit(
     client: Client,
     password: str = PASSWORD,
     again: str | None = None,
     headers: dict[str, str] | None = None,
+    secure: bool = False,
     **extra: str,
 ):
+    """Post the new-account form as the page shows it (for the invite it shows)."""
     data = {"first_name": "Ada", "last_name": "Lovelace", "password1": password}
     data["password2"] = password if again is None else again
-    return client.post(ACCEPT, {**data, **extra}, headers=headers)
+    if "invite" not in extra:
+        data["invite"] = shown_invite(client, secure=secure)
+    return client.post(ACCEPT, {**data, **extra}, headers=headers, secure=secure)
 
 
 def page_text(response) -> str:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth import get_user_model
+from django.contrib.auth import BACKEND_SESSION_KEY, SESSION_KEY, get_user_model
 from django.test import Client
 
 from invites import services
 from invites.models import Invite
-from invites.web.views import DONE_COOKIE, TOKEN_COOKIE
+from invites.web.cookies import DONE_COOKIE, INVITE_COOKIE
 from tests.accept_page.helpers import (
     ACCEPT,
     DONE,
@@ -29,13 +29,33 @@ User = get_user_model()
 # --- submitting the form -----------------------------------------------------------
 
 
-def test_accepting_creates_the_user_and_shows_success(client, pending_invite):
+def test_accepting_creates_the_user_and_signs_them_in(client, pending_invite):
+    open_link(client, pending_invite.token)
+    anonymous_session = client.cookies.get("sessionid")
+
+    response = submit(client)
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/profile/"  # LOGIN_REDIRECT_URL
+    assert_page_headers(response)
+    user = User.objects.get()
+    assert client.session[SESSION_KEY] == str(user.pk)
+    assert client.session[BACKEND_SESSION_KEY] == "django.contrib.auth.backends.ModelBackend"
+    assert client.cookies["sessionid"].value != getattr(anonymous_session, "value", None)
+    assert response.cookies[INVITE_COOKIE]["max-age"] == 0
+    invite = Invite.objects.get(pk=pending_invite.pk)
+    assert (invite.status, invite.accepted_by) == ("accepted", user)
+
+
+def test_accepting_creates_the_user_and_shows_success(client, settings, pending_invite):
+    settings.INVITES = {"LOGIN_ON_ACCEPT": False}
     open_link(client, pending_invite.token)
 
     response = submit(client)
 
     assert response.status_code == 302
     assert response["Location"] == DONE
+    assert SESSION_KEY not in client.session
     assert_page_headers(response)
     user = User.objects.get()
     assert user.email == "pending@example.com"
@@ -43,7 +63,7 @@ def test_accepting_creates_the_user_and_shows_success(client, pending_invite):
     assert user.check_password(PASSWORD)
     assert not user.is_staff
     assert Invite.objects.get(pk=pending_invite.pk).status == "accepted"
-    assert response.cookies[TOKEN_COOKIE]["max-age"] == 0  # the token cookie is gone
+    assert response.cookies[INVITE_COOKIE]["max-age"] == 0  # the token cookie is gone
 
     done = client.get(DONE)
     assert done.status_code == 200
@@ -56,6 +76,7 @@ def test_accepting_creates_the_user_and_shows_success(client, pending_invite):
 
 
 def test_sign_in_link_follows_login_url(client, settings, pending_invite):
+    settings.INVITES = {"LOGIN_ON_ACCEPT": False}
     settings.LOGIN_URL = "/somewhere/sign-in/"
     open_link(client, pending_invite.token)
     submit(client)
@@ -63,7 +84,8 @@ def test_sign_in_link_follows_login_url(client, settings, pending_invite):
     assert 'href="/somewhere/sign-in/"' in page_text(client.get(DONE))
 
 
-def test_done_page_names_a_username_that_differs_from_the_email(client, make_invite):
+def test_done_page_names_a_username_that_differs_from_the_email(client, settings, make_invite):
+    settings.INVITES = {"LOGIN_ON_ACCEPT": False}
     User.objects.create_user(username="taken@example.com", email="someone.else@example.com")
     invite = make_invite("taken@example.com")
     open_link(client, invite.token)
@@ -149,7 +171,7 @@ def test_mismatched_passwords(client, pending_invite):
 def test_missing_password(client, pending_invite):
     open_link(client, pending_invite.token)
 
-    response = client.post(ACCEPT, {"first_name": "Ada"})
+    response = client.post(ACCEPT, {"first_name": "Ada", "invite": str(pending_invite.pk)})
 
     assert response.status_code == 200
     assert "This field is required." in page_text(response)
@@ -178,7 +200,7 @@ def test_post_after_expiry(client, pending_invite):
     open_link(client, pending_invite.token)
     expire(pending_invite)
 
-    response = submit(client)
+    response = submit(client, invite=str(pending_invite.pk))
 
     assert response.status_code == 400
     assert "This invite has expired" in page_text(response)
@@ -189,7 +211,7 @@ def test_post_after_a_refresh_revoked_the_link(client, pending_invite):
     open_link(client, pending_invite.token)
     services.refresh_invite_tokens([pending_invite.pk])
 
-    response = submit(client)
+    response = submit(client, invite=str(pending_invite.pk))
 
     assert response.status_code == 400
     assert "This invite link is not valid" in page_text(response)
@@ -202,22 +224,24 @@ def test_second_post_says_already_used(client, pending_invite):
     open_link(other, pending_invite.token)
     assert submit(client).status_code == 302
 
-    response = submit(other)
+    response = submit(other, invite=str(pending_invite.pk))
 
     assert response.status_code == 400
     assert "This invite has already been used" in page_text(response)
     assert User.objects.count() == 1
 
 
-def test_post_when_a_user_registered_meanwhile(client, pending_invite):
-    open_link(client, pending_invite.token)
-    User.objects.create_user(username="early", email="pending@example.com")
+def test_post_when_a_user_registered_meanwhile(client, granting_invite):
+    open_link(client, granting_invite.token)
+    User.objects.create_user(username="early", email="granting@example.com")
 
-    response = submit(client)
+    response = submit(client, invite=str(granting_invite.pk))
 
-    assert response.status_code == 409
-    assert "An account with this email already exists" in page_text(response)
-    assert not Invite.objects.get(pk=pending_invite.pk).accepted
+    # No second account: the page now offers that account's sign-in.
+    assert response.status_code == 200
+    assert "You already have an account with granting@example.com." in page_text(response)
+    assert User.objects.count() == 1
+    assert not Invite.objects.get(pk=granting_invite.pk).accepted
 
 
 def test_post_needs_the_csrf_token(pending_invite):

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 
 from invites import services
-from invites.web.views import TOKEN_COOKIE
+from invites.web.cookies import INVITE_COOKIE
 from tests.accept_page.helpers import (
     ACCEPT,
     assert_form_page_headers,
@@ -34,7 +34,7 @@ def test_link_moves_the_token_out_of_the_url(client, pending_invite):
     assert response["Location"] == ACCEPT
     assert pending_invite.token not in response["Location"]
     assert_page_headers(response)
-    cookie = response.cookies[TOKEN_COOKIE]
+    cookie = response.cookies[INVITE_COOKIE]
     assert cookie["httponly"] is True
     assert cookie["samesite"] == "Lax"
     assert cookie["path"] == ACCEPT
@@ -43,7 +43,7 @@ def test_link_moves_the_token_out_of_the_url(client, pending_invite):
 
 def test_cookie_is_secure_over_https(client, pending_invite):
     response = client.get(ACCEPT, {"token": pending_invite.token}, secure=True)
-    assert response.cookies[TOKEN_COOKIE]["secure"] is True
+    assert response.cookies[INVITE_COOKIE]["secure"] is True
 
 
 def test_token_is_never_written_to_the_database(client, pending_invite):
@@ -99,7 +99,7 @@ def test_without_a_link_the_page_says_so(client, pending_invite):
 
 
 def test_a_forged_cookie_is_ignored(client, pending_invite):
-    client.cookies[TOKEN_COOKIE] = pending_invite.token  # not signed by the server
+    client.cookies[INVITE_COOKIE] = pending_invite.token  # not signed by the server
 
     response = client.get(ACCEPT)
 
@@ -164,8 +164,21 @@ def test_used_invite_says_it_was_used(client, pending_invite):
     assert 'href="/accounts/login/"' in text
 
 
-def test_existing_user_with_the_email_is_a_conflict(client, pending_invite):
-    User.objects.create_user(username="pending", email="PENDING@example.com")
+def test_existing_user_with_the_email_is_offered_to_sign_in(client, granting_invite):
+    User.objects.create_user(username="granting", email="GRANTING@example.com")
+    open_link(client, granting_invite.token)
+
+    response = client.get(ACCEPT)
+
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "You already have an account with granting@example.com." in text
+    assert 'name="password1"' not in text
+
+
+def test_existing_user_of_a_plain_invite_is_a_conflict(client, pending_invite):
+    # Saving a user closes a plain invite of its email; a bulk insert sends no signal.
+    User.objects.bulk_create([User(username="pending", email="PENDING@example.com")])
     open_link(client, pending_invite.token)
 
     response = client.get(ACCEPT)

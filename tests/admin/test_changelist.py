@@ -44,9 +44,12 @@ def test_list_shows_email_status_expiry_created(
     assert columns == [
         "email",
         "status",
+        "target",
+        "role",
         "expires_at",
         "created_at",
         "invited_by",
+        "accepted_by",
         "accepted_at",
         "sent_at",
         "delivery",
@@ -263,7 +266,7 @@ def test_refresh_action_when_an_invite_was_accepted_meanwhile(admin_user, make_i
 
     before = snapshot(first)
     # The action reads which invites are accepted; the invitee accepts right after.
-    with after_first_query(r'SELECT .*"accepted" FROM "invites_invite"', accept_second):
+    with after_first_query(r'SELECT .*"accepted", .*FROM "invites_invite"', accept_second):
         model_admin.refresh_tokens(request, Invite.objects.filter(pk__in=[first.pk, second.pk]))
 
     assert [str(m) for m in get_messages(request)] == [

@@ -26,6 +26,13 @@ INVITE_KEYS = {
     "deleted_at",
     "sent_at",
     "status",
+    "target",
+    "role",
+    "groups",
+    "invited_by",
+    "accepted_at",
+    "accepted_by",
+    "declined_at",
     "delivery",
 }
 # Ids no live invite has: unknown, or not a UUID at all.

@@ -89,11 +89,11 @@ def test_accept_twice_is_already_accepted(pending_invite, nothing_changes):
     assert response.json()["code"] == "already_accepted"
 
 
-def test_accept_when_the_user_exists_is_409(pending_invite, make_user, nothing_changes):
-    make_user(email="PENDING@example.com")
-    with nothing_changes(pending_invite):
+def test_accept_when_the_user_exists_is_409(granting_invite, make_user, nothing_changes):
+    make_user(email="GRANTING@example.com")
+    with nothing_changes(granting_invite):
         response = post_json(
-            APIClient(), ACCEPT, {"token": pending_invite.token, "password": PASSWORD}
+            APIClient(), ACCEPT, {"token": granting_invite.token, "password": PASSWORD}
         )
     assert response.status_code == 409
     assert response.json()["code"] == "user_exists"

@@ -24,6 +24,8 @@ OPERATIONS = {
     ("/api/invites/refresh/", "post"): {"200", "400", "401", "403", "409", "413", "415"},
     ("/api/invites/bulk/", "post"): {"201", "400", "401", "403", "413", "415"},
     ("/api/invites/accept/", "post"): {"201", "400", "409", "413", "415", "429"},
+    ("/api/invites/join/", "post"): {"200", "400", "401", "403", "409", "413", "415", "429"},
+    ("/api/invites/decline/", "post"): {"200", "400", "413", "415", "429"},
 }
 
 
@@ -55,6 +57,8 @@ def test_schema_documents_request_bodies(schema):
         ("/api/invites/refresh/", "post"),
         ("/api/invites/bulk/", "post"),
         ("/api/invites/accept/", "post"),
+        ("/api/invites/join/", "post"),
+        ("/api/invites/decline/", "post"),
     ]:
         body = paths[path][method]["requestBody"]
         assert body["required"] is True
@@ -85,16 +89,19 @@ def test_schema_invite_shows_its_delivery_state(schema):
     assert set(shape["properties"]) == {"status", "attempts", "error", "sent_at"}
     assert all(prop["readOnly"] for prop in shape["properties"].values())
     [status_ref] = shape["properties"]["status"]["allOf"]
-    status = components[status_ref["$ref"].rsplit("/", 1)[-1]]
+    assert status_ref["$ref"] == "#/components/schemas/DeliveryStatusEnum"
+    status = components["DeliveryStatusEnum"]
     assert status["enum"] == ["not_sent", "queued", "sent", "retrying", "failed", "bounced"]
     assert shape["properties"]["sent_at"]["nullable"] is True
 
 
-def test_schema_marks_accept_public_and_the_rest_authenticated(schema):
+def test_schema_marks_accept_and_decline_public_and_the_rest_authenticated(schema):
     paths = schema["paths"]
     assert "security" not in paths["/api/invites/accept/"]["post"]
+    assert "security" not in paths["/api/invites/decline/"]["post"]
     security = paths["/api/invites/"]["get"]["security"]
     assert security == [{"tokenAuth": []}, {"cookieAuth": []}]
+    assert paths["/api/invites/join/"]["post"]["security"] == security
 
 
 def test_schema_endpoint_is_public():
@@ -121,7 +128,11 @@ def test_docs_page_is_public_and_uses_only_local_assets():
 def test_schema_documents_bulk_create_with_examples(schema):
     operation = schema["paths"]["/api/invites/bulk/"]["post"]
     request = operation["requestBody"]["content"]["application/json"]
-    assert set(request["examples"]) == {"ThreeInvites", "SkippingExistingInvitesAndUsers"}
+    assert set(request["examples"]) == {
+        "ThreeInvites",
+        "SkippingExistingInvitesAndUsers",
+        "IntoATeamOneWithARoleOfTheirOwn",
+    }
     assert (
         "CreatedWithOneSkipped"
         in operation["responses"]["201"]["content"]["application/json"]["examples"]
@@ -129,6 +140,51 @@ def test_schema_documents_bulk_create_with_examples(schema):
     assert "BadRows" in operation["responses"]["400"]["content"]["application/json"]["examples"]
     body = schema["components"]["schemas"]["InviteBulkCreateRequest"]
     assert body["required"] == ["invites"]
-    assert set(body["properties"]) == {"invites", "skip_existing"}
+    assert set(body["properties"]) == {"invites", "skip_existing", "target", "role", "groups"}
+    entry = schema["components"]["schemas"]["BulkEntryRequest"]
+    assert set(entry["properties"]) == {"email", "metadata", "role"}
     row = schema["components"]["schemas"]["BadRow"]
     assert set(row["properties"]) >= {"index", "email", "code"}
+    assert "already_member" in schema["components"]["schemas"]["BadRowCodeEnum"]["enum"]
+
+
+def test_schema_documents_targets_on_the_invite_and_on_create(schema):
+    components = schema["components"]["schemas"]
+    invite = components["Invite"]["properties"]
+    assert invite["target"]["nullable"] is True
+    assert components["InviteTarget"]["required"] == ["id", "name", "type"]
+    assert set(components["UserSummary"]["properties"]) == {"id", "email"}
+    assert invite["invited_by"]["nullable"] is True and invite["accepted_by"]["nullable"] is True
+    assert "declined" in components["StatusEnum"]["enum"]
+    create = components["InviteCreateRequest"]["properties"]
+    assert {"target", "role", "groups"} <= set(create)
+    reference = components["InviteTargetReferenceRequest"]
+    assert reference["required"] == ["id", "type"]
+    parameters = {p["name"] for p in schema["paths"]["/api/invites/"]["get"]["parameters"]}
+    assert {"status", "target", "invited_by"} <= parameters
+
+
+def test_schema_documents_join_and_decline_with_examples_and_links(schema):
+    paths = schema["paths"]
+    join = paths["/api/invites/join/"]["post"]
+    joined = join["responses"]["200"]["content"]["application/json"]
+    assert joined["schema"]["$ref"].endswith("/JoinedInvite")
+    assert {"Joined"} <= set(joined["examples"])
+    assert (
+        "AnotherAccountSInvite"
+        in join["responses"]["403"]["content"]["application/json"]["examples"]
+    )
+    decline = paths["/api/invites/decline/"]["post"]["responses"]["200"]["content"]
+    assert decline["application/json"]["schema"]["$ref"].endswith("/Invite")
+    create = paths["/api/invites/"]["post"]
+    assert (
+        "AnInviteIntoATeamWithARoleAndAGroup"
+        in create["requestBody"]["content"]["application/json"]["examples"]
+    )
+
+
+def test_schema_links_lead_to_join_and_decline():
+    response = APIClient().get("/api/schema/", {"format": "json"})
+    created = response.json()["paths"]["/api/invites/"]["post"]["responses"]["201"]["links"]
+    assert {"JoinInvite", "DeclineInvite", "AcceptInvite"} <= set(created)
+    assert created["DeclineInvite"]["requestBody"] == {"token": "$response.body#/token"}

@@ -7,13 +7,16 @@ SQLite and on PostgreSQL alike, whichever side holds the non-ASCII spelling.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 
 from invites import services
 from invites.exceptions import UserAlreadyExists
 from invites.models import Invite
-from invites.services.create import user_email_keys
+from invites.services.users import user_email_keys
 from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -33,8 +36,8 @@ VARIANTS = [
 ]
 
 
-def make_user(email: str) -> None:
-    User.objects.create_user(username=f"user-{User.objects.count()}", email=email)
+def make_user(email: str) -> Any:
+    return User.objects.create_user(username=f"user-{User.objects.count()}", email=email)
 
 
 @pytest.mark.parametrize(("existing", "variant"), VARIANTS)
@@ -47,11 +50,20 @@ def test_an_invite_for_a_variant_of_a_users_email_is_refused(existing, variant):
 
 @pytest.mark.parametrize(("existing", "variant"), VARIANTS)
 def test_accepting_after_a_variant_registered_creates_no_second_account(existing, variant):
-    invite = services.create_invites([variant])[0]
+    group = Group.objects.create(name="Testers")
+    invite = services.create_invites([variant], groups=[group])[0]
     make_user(existing)
     with pytest.raises(UserAlreadyExists):
         services.accept_invite(invite.token, password=PASSWORD)
     assert User.objects.count() == 1
+
+
+@pytest.mark.parametrize(("existing", "variant"), VARIANTS)
+def test_registering_a_variant_closes_the_plain_site_invite(existing, variant):
+    invite = services.create_invites([variant])[0]
+    user = make_user(existing)
+    invite.refresh_from_db()
+    assert (invite.accepted, invite.accepted_by) == (True, user)
 
 
 def test_addresses_that_only_look_alike_are_not_refused():

@@ -2,30 +2,34 @@
 
 They only validate input; the services in `invites.services` do the work. The add
 form asks the service's read-only check, so its refusals (an invite or a user with
-this email exists already) show on the form before anything is written. The import
-form reads a CSV file or pasted addresses (`invites.imports`); `ImportPreview` shows
-what `services.check_import` says of each row, and `sign_import` / `unsign_import`
-carry the input, signed, to the confirmation, which reads and judges it again.
+this email exists already, a role the adapter does not list, an admin who may not
+invite into the target) show on the form before anything is written. The import form
+reads a CSV file or pasted addresses (`invites.imports`); `invites.admin.preview`
+shows what `services.check_import` says of each row. Both take a target, a role and
+groups (`invites.admin.grants`).
 """
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from django import forms
-from django.conf import settings
-from django.core import signing
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.http import HttpRequest
 from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from invites import imports, services
+from invites.admin.grants import GrantFieldsMixin, Grants
 from invites.conf import invites_settings
-from invites.exceptions import InvalidImportFile, InviteAlreadyExists, UserAlreadyExists
-from invites.imports import ImportRow, RowProblem
+from invites.exceptions import (
+    AlreadyMember,
+    InvalidImportFile,
+    InviteAlreadyExists,
+    UserAlreadyExists,
+)
+from invites.imports import ImportRow
 from invites.metadata import validate_metadata as validate_metadata_limits
 from invites.models import Invite
 
@@ -60,13 +64,19 @@ class MetadataField(forms.JSONField):
         return super().prepare_value(value)
 
 
-class InviteAddForm(forms.ModelForm):
-    """The admin's add form: an email and optional metadata, for `create_invites`.
+class InviteAddForm(GrantFieldsMixin, forms.ModelForm):
+    """The admin's add form: an email, optional metadata, and what the invite grants (a
+    target, a role, groups), for `create_invites`.
 
-    It never saves: the admin's `save_model` passes `entry()` to `create_invites`.
+    It never saves: the admin's `save_model` passes `entry()` and `grants()` to
+    `create_invites`. The target fields are not the model's: only `email` and
+    `metadata` are ever set on the instance. `invited_by` is the admin adding, which
+    the admin sets on the class it builds per request.
     """
 
     metadata = MetadataField()
+    invited_by: Any = None
+    cleaned_grants: Grants
 
     class Meta:
         model = Invite
@@ -74,13 +84,19 @@ class InviteAddForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned_data = super().clean() or {}
-        if "email" in cleaned_data and "metadata" in cleaned_data:
+        grants = self.grants()
+        if "email" in cleaned_data and "metadata" in cleaned_data and grants is not None:
+            self.cleaned_grants = grants
             try:
-                services.check_creatable([self.entry()])
+                services.check_creatable(
+                    [self.entry()], invited_by=self.invited_by, **grants.as_kwargs()
+                )
             except ValidationError as error:
-                self.add_error("email", error)
-            except (InviteAlreadyExists, UserAlreadyExists) as error:
+                self.add_refusal(error, default="email")
+            except (InviteAlreadyExists, UserAlreadyExists, AlreadyMember) as error:
                 self.add_error("email", error.message)
+            except PermissionDenied as error:
+                self.add_error(None, str(error) or gettext("You may not create this invite."))
         return cleaned_data
 
     def entry(self) -> dict[str, Any]:
@@ -98,7 +114,7 @@ class InviteChangeForm(forms.ModelForm):
         fields = ["metadata"]
 
 
-class InviteImportForm(forms.Form):
+class InviteImportForm(GrantFieldsMixin, forms.Form):
     """The admin's import: a CSV file or pasted addresses, read by `invites.imports`.
 
     A valid form has `rows` (the rows read) and `text` (the input as text, which the
@@ -126,11 +142,17 @@ class InviteImportForm(forms.Form):
         help_text=_("Otherwise such addresses stop the import."),
     )
 
+    field_order = ["file", "text", "skip_existing", "target_type", "target_id", "role", "groups"]
+
     rows: list[ImportRow]
     text_read: str
+    cleaned_grants: Grants
 
     def clean(self) -> dict[str, Any]:
         cleaned_data = super().clean() or {}
+        grants = self.grants()
+        if grants is not None:
+            self.cleaned_grants = grants
         upload = cleaned_data.get("file")
         text = cleaned_data.get("text") or ""
         if upload and text.strip():
@@ -154,78 +176,3 @@ def read_upload(upload: UploadedFile) -> tuple[list[ImportRow], str]:
     rows = imports.read_csv(upload)
     upload.seek(0)
     return rows, imports.decode(upload.read())
-
-
-# --- the import's preview and its signed input ------------------------------------------
-
-# How long a preview can be confirmed.
-IMPORT_MAX_AGE = 3600
-# Bad rows shown on the preview page; the rest are counted.
-PREVIEW_PROBLEMS = 500
-PREVIEW_SAMPLE = 10
-CODE_LABELS = {
-    imports.INVALID: _("invalid"),
-    imports.DUPLICATE: _("duplicate"),
-    imports.INVITE_EXISTS: _("invite exists"),
-    imports.USER_EXISTS: _("user exists"),
-}
-
-
-class ImportPreview:
-    """What an import would do, row by row, with the file's line numbers."""
-
-    def __init__(self, rows: list[ImportRow], *, skip_existing: bool) -> None:
-        checked = services.check_import([row.entry() for row in rows], skip_existing=skip_existing)
-        self.total = len(rows)
-        self.create_count = len(checked.indexes)
-        self.sample = [rows[index] for index in checked.indexes[:PREVIEW_SAMPLE]]
-        self.refused = [self.line(rows, problem) for problem in checked.refused]
-        self.skipped = [self.line(rows, problem) for problem in checked.skipped]
-        self.problems = (self.refused + self.skipped)[:PREVIEW_PROBLEMS]
-        self.hidden_problems = len(self.refused) + len(self.skipped) - len(self.problems)
-        self.payload = ""
-
-    @staticmethod
-    def line(rows: list[ImportRow], problem: RowProblem) -> dict[str, Any]:
-        return {
-            "line": rows[problem.index].line,
-            "email": problem.email,
-            "code": problem.code,
-            "label": CODE_LABELS.get(problem.code, problem.code),
-            "message": problem.message,
-        }
-
-    @property
-    def can_confirm(self) -> bool:
-        return not self.refused and self.create_count > 0 and not self.too_large_to_confirm
-
-    @property
-    def too_large_to_confirm(self) -> bool:
-        """Whether the signed input is over what Django takes in a form field."""
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        return limit is not None and len(self.payload) > limit - 1024
-
-
-def _import_salt(request: HttpRequest) -> str:
-    # Bound to the admin who previewed: another account cannot replay it.
-    return f"invites.admin.import:{getattr(request.user, 'pk', '')}"
-
-
-def sign_import(request: HttpRequest, text: str, *, csv: bool, skip_existing: bool) -> str:
-    """The input of a preview, signed (and compressed) for the confirmation step."""
-    return signing.dumps(
-        {"text": text, "csv": csv, "skip": skip_existing}, salt=_import_salt(request), compress=True
-    )
-
-
-def unsign_import(request: HttpRequest, payload: str) -> tuple[str, bool, bool]:
-    """The input `sign_import` signed; `BadSignature` when forged, altered or too old."""
-    data = signing.loads(payload, salt=_import_salt(request), max_age=IMPORT_MAX_AGE)
-    return str(data["text"]), bool(data["csv"]), bool(data["skip"])
-
-
-def read_again(text: str, *, is_csv: bool) -> list[ImportRow]:
-    """The rows of a signed input, read by the same reader as the first time."""
-    if is_csv:
-        return imports.read_csv(io.BytesIO(text.encode("utf-8")))
-    return imports.read_lines(text)
