@@ -46,10 +46,11 @@ from django.core.mail import EmailMessage
 from django.db import DatabaseError, OperationalError, router, transaction
 from django.utils import timezone
 
-from invites import delivery_state
+from invites import delivery_state, outcomes
 from invites.conf import invites_settings
 from invites.emails import KINDS, EmailKind, build_invite_message, open_mail_connection
 from invites.models import DeliveryStatus, Invite
+from invites.outcomes import Outcome
 from invites.tasks_compat import task
 from invites.tokens import rebuild_token
 
@@ -58,23 +59,6 @@ logger = logging.getLogger(__name__)
 DELIVERY_ERRORS = (smtplib.SMTPException, OSError)
 CLAIM_ATTEMPTS = 3
 DEADLOCK_SQLSTATE = "40P01"
-
-
-class Outcome:
-    """What a run did for one invite; a batch task returns how many had each."""
-
-    SENT = "sent"
-    SKIPPED_MISSING = "skipped: invite not found"
-    SKIPPED_DELETED = "skipped: invite deleted"
-    SKIPPED_ACCEPTED = "skipped: invite accepted"
-    SKIPPED_DECLINED = "skipped: invite declined"
-    SKIPPED_EXPIRED = "skipped: invite expired"
-    SKIPPED_STALE = "skipped: token refreshed since"
-    SKIPPED_SENT = "skipped: link already sent"
-    DEFERRED = "deferred: emailed within the cooldown"
-    UNREBUILDABLE = "failed: token cannot be rebuilt"
-    RETRYING = "failed: retry queued"
-    FAILED = "failed: delivery error"
 
 
 @task()
@@ -268,41 +252,12 @@ def _enqueue(invites: list[Invite], kind: EmailKind, attempt: int, due: datetime
 
 
 def _log_summary(run: Run) -> None:
-    """One line per run: how many invites came to what, and why the failures failed.
-
-    Only the errors' classes and SMTP codes: a server's reply text may quote the
-    message, and with it the link.
-    """
-    counts = Counter(run.outcomes.values())
-    if not counts:
-        return
-    sent, retrying, failed = (counts[o] for o in (Outcome.SENT, Outcome.RETRYING, Outcome.FAILED))
-    failed += counts[Outcome.UNREBUILDABLE]
-    deferred = counts[Outcome.DEFERRED]
-    skipped = sum(counts.values()) - sent - retrying - failed - deferred
-    parts = [f"{sent} sent", f"{retrying} retrying", f"{failed} failed"]
-    parts += [f"{deferred} deferred", f"{skipped} skipped"]
-    message = f"Invite emails ({run.kind}, attempt {run.attempt}): {', '.join(parts)}"
-    if run.reasons:
-        errors = ", ".join(f"{reason}: {n}" for reason, n in run.reasons.most_common())
-        message += f"; errors: {errors}"
-    if run.retry_in is not None:
-        message += f"; retry in {run.retry_in}"
-    if counts[Outcome.UNREBUILDABLE]:
-        message += (
-            f"; {counts[Outcome.UNREBUILDABLE]} tokens cannot be rebuilt by any configured "
-            "secret key (SECRET_KEY changed without SECRET_KEY_FALLBACKS?)"
-        )
-    if failed:
-        first = next(
-            i for i, o in run.outcomes.items() if o in (Outcome.FAILED, Outcome.UNREBUILDABLE)
-        )
-        message += (
-            f"; the failed ones (first: {first}) wait until send_invite_emails or "
-            "refresh_invites queues them"
-        )
-    level = logging.ERROR if failed else logging.WARNING if retrying else logging.INFO
-    logger.log(level, "%s.", message)
+    """One line per run: how many invites came to what, and why the failures failed."""
+    level, message = outcomes.summary(
+        run.kind, run.attempt, run.outcomes, reasons=run.reasons, retry_in=run.retry_in
+    )
+    if message:
+        logger.log(level, "%s.", message)
 
 
 def _skip_reason(invite: Invite, token_hash: str) -> str | None:
