@@ -95,7 +95,7 @@ def tests(session: nox.Session, django: str, db: str) -> None:
         "requirements-test.txt",
         "django-environ",
         "psycopg[binary]",
-        ".[db]",
+        ".[db,anymail]",
         f"Django~={django}.0",
     )
     env = {"DATABASE_URL": POSTGRES_URL if db == "postgresql" else "sqlite://:memory:"}

@@ -6,6 +6,7 @@ sees; only DATABASE_URL picks the database (default: SQLite in memory).
 
 from __future__ import annotations
 
+from importlib.util import find_spec
 from pathlib import Path
 
 import django
@@ -19,6 +20,10 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 
 # On Django 5.2 the Tasks framework is the `django_tasks` backport, an app of its own.
 TASKS_APPS = ["django_tasks"] if django.VERSION < (6, 0) else []
+
+# Bounces through django-anymail, where it is installed (the `[anymail]` extra; CI has it).
+ANYMAIL_APPS = ["anymail", "invites.contrib.anymail"] if find_spec("anymail") else []
+ANYMAIL = {"WEBHOOK_SECRET": "webhook-user:webhook-password-for-tests"}
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -37,6 +42,7 @@ INSTALLED_APPS = [
     "invites",
     # A project app to invite people into (docs/teams.md shows its adapter).
     "tests.teams",
+    *ANYMAIL_APPS,
 ]
 
 MIDDLEWARE = [

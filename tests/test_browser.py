@@ -196,6 +196,7 @@ def test_admin_list_columns_and_the_sent_filter(page, site_url, make_invite):
         "Accepted by",
         "Accepted at",
         "Sent at",
+        "Delivery",
     ]
 
     page.locator("#changelist-filter").get_by_role("link", name="Not sent yet").click()

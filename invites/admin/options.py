@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from invites import services
 from invites.adapter import get_adapter
 from invites.admin.actions import RefreshActionMixin
+from invites.admin.delivery import DeliveryAdminMixin
 from invites.admin.filters import SentListFilter, StatusListFilter, TargetTypeListFilter
 from invites.admin.forms import (
     InviteAddForm,
@@ -49,6 +50,7 @@ READONLY_FIELDS = (
     "accepted_at",
     "invited_by",
     "sent_at",
+    "delivery",
     "queued_at",
     "last_emailed_at",
     "created_at",
@@ -71,7 +73,7 @@ class AddRefused(Exception):
 
 
 @admin.register(Invite)
-class InviteAdmin(RefreshActionMixin, ImportInvitesMixin, admin.ModelAdmin):
+class InviteAdmin(DeliveryAdminMixin, RefreshActionMixin, ImportInvitesMixin, admin.ModelAdmin):
     list_display = [
         "email",
         "status",
@@ -83,12 +85,13 @@ class InviteAdmin(RefreshActionMixin, ImportInvitesMixin, admin.ModelAdmin):
         "accepted_by",
         "accepted_at",
         "sent_at",
+        "delivery",
     ]
-    list_filter = [StatusListFilter, TargetTypeListFilter, SentListFilter]
+    list_filter = [StatusListFilter, TargetTypeListFilter, SentListFilter, "delivery_status"]
     list_select_related = ["invited_by", "accepted_by", "target_type"]
     search_fields = ["email"]
     date_hierarchy = "created_at"
-    actions = ["refresh_tokens"]
+    actions = ["refresh_tokens", "resend_failed_emails"]
     form = InviteChangeForm
     add_form = InviteAddForm
     fieldsets = [
@@ -102,6 +105,7 @@ class InviteAdmin(RefreshActionMixin, ImportInvitesMixin, admin.ModelAdmin):
                     "created_at",
                     "updated_at",
                     "sent_at",
+                    "delivery",
                     "queued_at",
                     "last_emailed_at",
                     "accepted",

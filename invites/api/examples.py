@@ -26,6 +26,7 @@ TEAM_INVITE: dict[str, Any] = {
     "accepted_at": None,
     "accepted_by": None,
     "declined_at": None,
+    "delivery": {"status": "queued", "attempts": 0, "error": "", "sent_at": None},
 }
 # The same invite once its invitee has joined with an existing account.
 JOINED_INVITE: dict[str, Any] = {

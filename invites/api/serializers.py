@@ -16,7 +16,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from invites.adapter import get_adapter
-from invites.models import Invite, InviteStatus
+from invites.models import DeliveryStatus, Invite, InviteStatus
 
 
 @extend_schema_serializer(component_name="UserSummary")
@@ -61,6 +61,35 @@ class TargetOutputSerializer(serializers.Serializer):
         return str(get_adapter().describe_target(invite))
 
 
+# A component named here: left to drf-spectacular's enum naming, a second enum of a
+# field named `status` would rename the invite's `StatusEnum` to tell the two apart.
+@extend_schema_field(
+    {"type": "string", "enum": list(DeliveryStatus.values)}, component_name="DeliveryStatusEnum"
+)
+class DeliveryStatusField(serializers.ChoiceField):
+    """The delivery state of the current link's email."""
+
+
+@extend_schema_serializer(component_name="InviteDelivery")
+class DeliverySerializer(serializers.Serializer):
+    """Where the email of the invite's current link stands."""
+
+    status = DeliveryStatusField(
+        source="delivery_status", choices=DeliveryStatus.choices, read_only=True
+    )
+    attempts = serializers.IntegerField(
+        source="delivery_attempts",
+        read_only=True,
+        help_text=_("Attempts at sending the current link's email."),
+    )
+    error = serializers.CharField(
+        source="delivery_error",
+        read_only=True,
+        help_text=_("The last error's class and SMTP code, or the bounce reason; empty if none."),
+    )
+    sent_at = serializers.DateTimeField(allow_null=True, read_only=True)
+
+
 @extend_schema_serializer(component_name="Invite")
 class InviteOutputSerializer(serializers.ModelSerializer):
     """An invite as Medusa's `InviteDTO` plus `status`, its target, role and groups, and
@@ -86,6 +115,7 @@ class InviteOutputSerializer(serializers.ModelSerializer):
     accepted_by = UserSummarySerializer(
         read_only=True, allow_null=True, help_text=_("Who accepted the invite.")
     )
+    delivery = DeliverySerializer(source="*", read_only=True)
 
     class Meta:
         model = Invite
@@ -108,6 +138,7 @@ class InviteOutputSerializer(serializers.ModelSerializer):
             "accepted_at",
             "accepted_by",
             "declined_at",
+            "delivery",
         ]
         read_only_fields = fields
 

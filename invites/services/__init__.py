@@ -1,4 +1,5 @@
-"""Business actions on invites: create, refresh (resend), accept, join, decline, delete.
+"""Business actions on invites: create, refresh (resend), accept, join, decline, delete,
+resend failed emails.
 
 Each function is one atomic action: it either changes everything it was asked to or
 raises an `invites.exceptions.InviteError` (or Django's `ValidationError` or
@@ -11,6 +12,7 @@ from invites.services.accept import accept_invite, check_invite_token
 from invites.services.create import check_creatable, create_invites
 from invites.services.decline import decline_invite
 from invites.services.delete import delete_invites
+from invites.services.emails import resend_failed_emails
 from invites.services.ids import parse_invite_id
 from invites.services.importing import check_import, import_invites
 from invites.services.join import join_invite
@@ -31,4 +33,5 @@ __all__ = [
     "join_invite",
     "parse_invite_id",
     "refresh_invite_tokens",
+    "resend_failed_emails",
 ]

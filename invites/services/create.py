@@ -13,7 +13,7 @@ from django.utils import timezone
 from invites import bulk, delivery, signals
 from invites.adapter import get_adapter
 from invites.conf import invites_settings
-from invites.models import Invite
+from invites.models import DeliveryStatus, Invite
 from invites.services.entries import Batch, prepare_batch
 from invites.services.refusals import check_invitees, check_no_open_invites
 from invites.tokens import mint_tokens
@@ -64,6 +64,7 @@ def create_invites(
             created_at=now,
             updated_at=now,
             queued_at=now if send_emails else None,
+            delivery_status=DeliveryStatus.QUEUED if send_emails else DeliveryStatus.NOT_SENT,
         )
         for entry in batch.entries
     ]

@@ -52,6 +52,7 @@ def test_list_shows_email_status_expiry_created(
         "accepted_by",
         "accepted_at",
         "sent_at",
+        "delivery",
     ]
 
 

@@ -33,6 +33,7 @@ INVITE_KEYS = {
     "accepted_at",
     "accepted_by",
     "declined_at",
+    "delivery",
 }
 # Ids no live invite has: unknown, or not a UUID at all.
 BAD_IDS = [str(uuid.uuid4()), "not-a-uuid", "1234", "%20", "a.b", "zz" * 40]

@@ -1,0 +1,1 @@
+"""Integrations with optional packages; the core never imports them."""
