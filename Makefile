@@ -19,7 +19,7 @@ $(VENV)/.runtime: requirements.txt
 	$(PY) -m pip install -r requirements.txt
 	touch $@
 
-$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt requirements-test.txt
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt requirements-test.txt requirements-rq.txt
 	$(PY) -m pip install -r requirements-dev.txt
 	touch $@
 
