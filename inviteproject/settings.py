@@ -122,6 +122,10 @@ LOGOUT_REDIRECT_URL = "login"
 EMAIL_CONFIG = env.email_url(
     "EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25"
 )
+# Seconds an SMTP connection may wait on the server: without one, a server that hangs
+# blocks a worker for good.
+if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
+    EMAIL_CONFIG["EMAIL_TIMEOUT"] = env.float("EMAIL_TIMEOUT", default=10.0)
 if django.VERSION >= (6, 1):
     # Django 6.1 configures email backends in MAILERS and deprecates the EMAIL_* settings.
     MAILERS = {"default": mailer_from_email_settings(EMAIL_CONFIG)}

@@ -23,7 +23,7 @@ from django.db import connections
 from django.db.models import Field
 from django.db.models.expressions import RawSQL
 
-from invites.models import Invite
+from invites.models import DeliveryStatus, Invite
 from invites.tokens import MintedToken
 
 T = TypeVar("T")
@@ -115,7 +115,7 @@ def live_acceptance(ids: Sequence[UUID], *, using: str = "default") -> dict[UUID
 
 # Columns a refresh writes; everything else it reads back unchanged. `sent_at` goes
 # back to NULL: the new link has not been emailed yet; `queued_at` says whether its
-# email was queued with it.
+# email was queued with it; the delivery state starts over for the new link.
 REFRESHED_FIELDS = (
     "token_nonce",
     "token_hash",
@@ -123,7 +123,15 @@ REFRESHED_FIELDS = (
     "updated_at",
     "sent_at",
     "queued_at",
+    "delivery_status",
+    "delivery_attempts",
+    "delivery_error",
 )
+
+
+def fresh_delivery_status(queued_at: datetime | None) -> DeliveryStatus:
+    """A new link's delivery state: `queued` when its email was queued with it."""
+    return DeliveryStatus.NOT_SENT if queued_at is None else DeliveryStatus.QUEUED
 
 
 def refresh_tokens(
@@ -165,8 +173,10 @@ def refresh_tokens(
         _db_datetime(expires_at, using),
         _db_datetime(now, using),
         None if queued_at is None else _db_datetime(queued_at, using),
+        str(fresh_delivery_status(queued_at)),
     ]
     id_field = invite_field("id")
+    status = fresh_delivery_status(queued_at)
 
     found: dict[UUID, Invite] = {}
     with connection.cursor() as cursor, _gc_paused():
@@ -198,6 +208,9 @@ def refresh_tokens(
                 invite.updated_at = now
                 invite.sent_at = None
                 invite.queued_at = queued_at
+                invite.delivery_status = status
+                invite.delivery_attempts = 0
+                invite.delivery_error = ""
                 found[invite.pk] = invite
     return found
 
@@ -224,7 +237,8 @@ def _refresh_sql(fields: Sequence[Field[Any, Any]], using: str) -> str:
     return (
         f"UPDATE {table} SET {col('token_nonce')} = v.nonce, {col('token_hash')} = v.digest, "
         f"{col('expires_at')} = %s, {col('updated_at')} = %s, {col('queued_at')} = %s, "
-        f"{col('sent_at')} = NULL "
+        f"{col('delivery_status')} = %s, {col('delivery_attempts')} = 0, "
+        f"{col('delivery_error')} = '', {col('sent_at')} = NULL "
         f"FROM {source} "
         f"WHERE {table}.{col('id')} = v.id AND {table}.{col('deleted_at')} IS NULL "
         f"AND NOT {table}.{col('accepted')} RETURNING {returning}"
@@ -283,6 +297,9 @@ def _refresh_tokens_orm(
         invite.updated_at = now
         invite.sent_at = None
         invite.queued_at = queued_at
+        invite.delivery_status = fresh_delivery_status(queued_at)
+        invite.delivery_attempts = 0
+        invite.delivery_error = ""
     Invite.all_objects.using(using).bulk_update(
         list(found.values()), list(REFRESHED_FIELDS), batch_size=500
     )

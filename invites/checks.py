@@ -7,6 +7,7 @@
 - E011 ACCEPT_URL is None (the app's page) but the URLconf does not route `invites.urls`.
 - W003 DEBUG is off and the accept rate limit counts in a process-local cache; W004 in
   a cache that stores nothing.
+- E021 EMAIL_RETRY_DELAYS is not a list or tuple of non-negative seconds or timedeltas.
 - E012 IMPORT_MAX_ROWS or IMPORT_MAX_BYTES is not a positive integer.
 """
 
@@ -112,6 +113,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
             )
         )
 
+    errors.extend(_check_retry_delays(user_settings))
     errors.extend(_check_site_url(user_settings))
     errors.extend(_check_adapter(user_settings))
 
@@ -119,6 +121,28 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     if site_name is not None and not isinstance(site_name, str):
         errors.append(Error("INVITES['SITE_NAME'] must be a string or None.", id="invites.E010"))
     return errors
+
+
+def _check_retry_delays(user_settings: dict[str, Any]) -> list[CheckMessage]:
+    delays = user_settings.get("EMAIL_RETRY_DELAYS", DEFAULTS["EMAIL_RETRY_DELAYS"])
+    if isinstance(delays, (list, tuple)) and all(_is_wait(delay) for delay in delays):
+        return []
+    return [
+        Error(
+            "INVITES['EMAIL_RETRY_DELAYS'] must be a list or tuple of waits, each a "
+            "timedelta or a number of seconds, zero or more.",
+            hint="For example (60, 240, 960): three retries, 1, 4 and 16 minutes apart; "
+            "() for none.",
+            id="invites.E021",
+        )
+    ]
+
+
+def _is_wait(value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (timedelta, int, float)):
+        return False
+    seconds = value.total_seconds() if isinstance(value, timedelta) else value
+    return bool(0 <= seconds < float("inf"))
 
 
 def _check_site_url(user_settings: dict[str, Any]) -> list[CheckMessage]:

@@ -24,6 +24,9 @@ DEFAULTS: dict[str, Any] = {
     # With a task backend that can run tasks later: at most one invite email per invitee
     # per cooldown; a link refreshed within it is emailed when it ends. 0 turns it off.
     "EMAIL_COOLDOWN": timedelta(seconds=60),
+    # The waits before each retry of a failed invite email (seconds or timedeltas); its
+    # length is the number of retries, after which the email is `failed`.
+    "EMAIL_RETRY_DELAYS": (60, 240, 960),
     # Most addresses and bytes one import (admin page, `import_invites`) takes.
     "IMPORT_MAX_ROWS": 100_000,
     "IMPORT_MAX_BYTES": 10 * 1024 * 1024,
@@ -78,6 +81,13 @@ class InvitesSettings:
         if isinstance(value, timedelta):
             return value
         return timedelta(seconds=value)
+
+    @property
+    def EMAIL_RETRY_DELAYS(self) -> tuple[timedelta, ...]:
+        return tuple(
+            delay if isinstance(delay, timedelta) else timedelta(seconds=delay)
+            for delay in self._get("EMAIL_RETRY_DELAYS")
+        )
 
     @property
     def IMPORT_MAX_ROWS(self) -> int:

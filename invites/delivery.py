@@ -19,14 +19,16 @@ import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from django.db import DatabaseError, router, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from invites.bulk import chunked
 from invites.conf import invites_settings
 from invites.emails import KINDS, EmailKind
-from invites.models import Invite
+from invites.models import DeliveryStatus, Invite
 from invites.tasks import deliver_invite_emails
 
 logger = logging.getLogger(__name__)
@@ -125,13 +127,29 @@ def email_kind(invite: Invite) -> EmailKind:
 
 
 def unsent_invites(stale_after: timedelta, *, now: datetime) -> Any:
-    """Live, pending invites whose current link is unsent and not queued since `stale_after`."""
-    return (
-        Invite.objects.pending()
-        .filter(sent_at__isnull=True)
-        .filter(Q(queued_at__isnull=True) | Q(queued_at__lte=now - stale_after))
-        .only("pk", "token_hash", "expires_at", "created_at", "accepted")
-    )
+    """Live, pending invites whose current link is unsent and not queued since `stale_after`.
+
+    A link in backoff or deferred by the cooldown has `queued_at` in the future (when
+    its next attempt is due), so it counts as queued within any positive `stale_after`;
+    a zero `stale_after` takes every unsent link, whatever is due when.
+    """
+    unsent = Invite.objects.pending().filter(sent_at__isnull=True)
+    if stale_after > timedelta(0):
+        unsent = unsent.filter(Q(queued_at__isnull=True) | Q(queued_at__lte=now - stale_after))
+    return unsent.only("pk", "token_hash", "expires_at", "created_at", "accepted")
+
+
+def unsent_invites_of(invite_ids: Iterable[Any]) -> Any:
+    """The live, pending invites among `invite_ids` whose current link is unsent."""
+    ids = [value for value in map(_uuid_or_none, invite_ids) if value is not None]
+    return unsent_invites(timedelta(0), now=timezone.now()).filter(pk__in=ids)
+
+
+def _uuid_or_none(value: Any) -> UUID | None:
+    try:
+        return value if isinstance(value, UUID) else UUID(str(value))
+    except ValueError:
+        return None
 
 
 def requeue(invites: Iterable[Invite], *, now: datetime) -> int:
@@ -153,7 +171,7 @@ def requeue(invites: Iterable[Invite], *, now: datetime) -> int:
                     pk__in=[invite.pk for invite in of_kind],
                     token_hash__in=[invite.token_hash for invite in of_kind],
                     sent_at__isnull=True,
-                ).update(queued_at=now, updated_at=now)
+                ).update(queued_at=now, updated_at=now, delivery_status=DeliveryStatus.QUEUED)
                 queue_invite_emails(of_kind, kind)
                 queued += len(of_kind)
     return queued

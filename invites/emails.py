@@ -13,11 +13,13 @@ and the adapter's `get_email_subject` renders the subject.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
+from uuid import UUID
 
 from django.conf import settings
 from django.core import mail
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, make_msgid
 from django.core.mail.backends.base import BaseEmailBackend
 from django.template.loader import render_to_string
 
@@ -26,6 +28,11 @@ from invites.models import Invite
 
 EmailKind = Literal["created", "resent"]
 KINDS: tuple[EmailKind, ...] = ("created", "resent")
+
+# Names the link an email carries (invite id and token digest, never the token), so
+# that a provider's report about the message (a bounce) finds the invite and the link.
+LINK_HEADER = "X-Invite-Link"
+MESSAGE_ID_RE = re.compile(r"invite\.([0-9a-f]{32})\.([0-9a-f]{64})@")
 
 TEXT_TEMPLATE = "invites/email/body.txt"
 HTML_TEMPLATE = "invites/email/body.html"
@@ -48,9 +55,32 @@ def build_invite_message(invite: Invite, token: str, *, kind: EmailKind) -> Emai
         body=render_to_string(TEXT_TEMPLATE, context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[invite.email],
+        headers={
+            LINK_HEADER: link_reference(invite),
+            "Message-ID": make_msgid(f"invite.{invite.pk.hex}.{invite.token_hash}"),
+        },
     )
     message.attach_alternative(render_to_string(HTML_TEMPLATE, context), "text/html")
     return message
+
+
+def link_reference(invite: Invite) -> str:
+    """`"<invite id>:<token digest>"`: which link an email carries, without the token."""
+    return f"{invite.pk}:{invite.token_hash}"
+
+
+def parse_link_reference(value: object) -> tuple[str, str] | None:
+    """`(invite id, digest)` from a `link_reference` or an invite email's Message-ID."""
+    if not isinstance(value, str):
+        return None
+    match = MESSAGE_ID_RE.search(value)
+    if match:
+        return str(UUID(match[1])), match[2]
+    invite_id, colon, digest = value.strip().partition(":")
+    try:
+        return (str(UUID(invite_id)), digest) if colon and len(digest) == 64 else None
+    except ValueError:
+        return None
 
 
 def send_invite_email(invite: Invite, token: str, *, kind: EmailKind) -> None:

@@ -28,6 +28,17 @@ class InviteStatus(models.TextChoices):
     DECLINED = "declined", _("Declined")
 
 
+class DeliveryStatus(models.TextChoices):
+    """Where the email of an invite's current link stands."""
+
+    NOT_SENT = "not_sent", _("Not sent")
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    RETRYING = "retrying", _("Retrying")
+    FAILED = "failed", _("Failed")
+    BOUNCED = "bounced", _("Bounced")
+
+
 # Open: neither accepted nor declined. Accepted and declined invites are history; only
 # open ones block a new invite for the same email and target.
 OPEN = Q(accepted=False, declined_at__isnull=True)
@@ -116,6 +127,23 @@ class Invite(models.Model):
     # cooldown (`INVITES["EMAIL_COOLDOWN"]`) counts from it, so a refresh leaves it alone.
     last_emailed_at = models.DateTimeField(
         _("last emailed at"), null=True, blank=True, editable=False
+    )
+    # The email of the current link: every write is keyed on (id, token_hash), so news
+    # about an older link never lands on a newer one; a refresh resets all three.
+    delivery_status = models.CharField(
+        _("delivery status"),
+        max_length=16,
+        choices=DeliveryStatus.choices,
+        default=DeliveryStatus.NOT_SENT,
+        editable=False,
+    )
+    delivery_attempts = models.PositiveIntegerField(
+        _("delivery attempts"), default=0, editable=False
+    )
+    # The error's class and SMTP code, or the bounce reason: never a server's reply text,
+    # which may quote the message and with it the link.
+    delivery_error = models.CharField(
+        _("delivery error"), max_length=200, blank=True, default="", editable=False
     )
     # What the invite is into (a team, an organisation, a project): any model instance
     # of the project, or none for an invite to the site itself. The id is a string so

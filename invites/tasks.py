@@ -19,8 +19,11 @@ A run, for one batch:
 
 Failures (SMTP errors, timeouts, refused connections) never escape the task: when the
 backend can run tasks later (`supports_defer`, e.g. django-tasks-db) the failed invites
-are queued again as one task with a growing delay, up to `MAX_ATTEMPTS`; otherwise,
-and after the last attempt, the failure is logged and `send_invite_emails` finds them.
+are queued again as one task after the next of `INVITES["EMAIL_RETRY_DELAYS"]`
+(state `retrying`); otherwise, and after the last retry, they are `failed` and
+`send_invite_emails` finds them. Every write about a link (its retry time, its state,
+its failure) is keyed on the link, never on the invite alone (see
+`invites.delivery_state`). Each run logs one summary line with its counts.
 
 A worker killed between sending and step 3 leaves invites that were emailed with
 `sent_at` null: `send_invite_emails` queues them again, so at most one batch of emails
@@ -40,21 +43,17 @@ from typing import Any
 from uuid import UUID
 
 from django.core.mail import EmailMessage
-from django.db import OperationalError, router, transaction
+from django.db import DatabaseError, OperationalError, router, transaction
 from django.utils import timezone
 
+from invites import delivery_state
 from invites.conf import invites_settings
 from invites.emails import KINDS, EmailKind, build_invite_message, open_mail_connection
-from invites.models import Invite
+from invites.models import DeliveryStatus, Invite
 from invites.tasks_compat import task
 from invites.tokens import rebuild_token
 
 logger = logging.getLogger(__name__)
-
-MAX_ATTEMPTS = 4
-# Delay before attempt n + 1 (n = 1, 2, 3): 1, 4, then 16 minutes.
-RETRY_BASE_DELAY = timedelta(minutes=1)
-RETRY_FACTOR = 4
 
 DELIVERY_ERRORS = (smtplib.SMTPException, OSError)
 CLAIM_ATTEMPTS = 3
@@ -99,7 +98,10 @@ class Run:
     outcomes: dict[str, str] = field(default_factory=dict)
     messages: list[tuple[Invite, EmailMessage]] = field(default_factory=list)
     # The `last_emailed_at` each claimed invite had, restored when its send fails.
-    previous: dict[Any, datetime | None] = field(default_factory=dict)
+    previous: dict[Invite, datetime | None] = field(default_factory=dict)
+    # Why each failed invite failed (error class and SMTP code), for the summary.
+    reasons: Counter[str] = field(default_factory=Counter)
+    retry_in: timedelta | None = None
 
 
 def deliver(items: list[str], kind: EmailKind, attempt: int = 1) -> dict[str, str]:
@@ -128,6 +130,7 @@ def deliver(items: list[str], kind: EmailKind, attempt: int = 1) -> dict[str, st
         _send(run, using)
     for invite_id, outcome in run.outcomes.items():
         logger.debug("Invite email for %s: %s (attempt %d).", invite_id, outcome, attempt)
+    _log_summary(run)
     return {invite_id: run.outcomes[invite_id] for invite_id in wanted}
 
 
@@ -146,6 +149,7 @@ def _claim(run: Run, wanted: dict[str, str], using: str) -> None:
     cooldown = invites_settings.EMAIL_COOLDOWN
     can_defer = cooldown > timedelta(0) and deliver_invite_emails.get_backend().supports_defer
     deferred: list[tuple[Invite, datetime]] = []
+    unrebuildable: dict[Invite, str] = {}
     for invite_id, digest in wanted.items():
         invite = rows.get(str(parsed[invite_id])) if parsed[invite_id] else None
         if invite is None:
@@ -161,24 +165,25 @@ def _claim(run: Run, wanted: dict[str, str], using: str) -> None:
             token = rebuild_token(invite)
             if token is None:
                 # SECRET_KEY changed without the old key in SECRET_KEY_FALLBACKS.
-                logger.error(
-                    "Invite email for %s not sent: no configured secret key rebuilds its token.",
-                    invite_id,
-                )
+                unrebuildable[invite] = "SecretKeyMismatch"
                 run.outcomes[invite_id] = Outcome.UNREBUILDABLE
                 continue
             run.messages.append((invite, build_invite_message(invite, token, kind=run.kind)))
-            run.previous[invite.pk] = invite.last_emailed_at
+            run.previous[invite] = invite.last_emailed_at
 
     if run.messages:
-        Invite.all_objects.using(using).filter(pk__in=list(run.previous)).update(
+        delivery_state.of_links(run.previous, using=using).update(
             last_emailed_at=now, updated_at=now
         )
+    if unrebuildable:
+        delivery_state.record_failures(unrebuildable, DeliveryStatus.FAILED, using=using)
     if deferred:
         # One task for the batch, due when the last of its cooldowns ends: none of them
         # gets a second email within its cooldown, and every one gets its newest link.
         due = max(when for _invite, when in deferred)
-        _requeue([invite for invite, _when in deferred], run.kind, run.attempt, due, using)
+        invites = [invite for invite, _when in deferred]
+        delivery_state.record_deferred(invites, due=due, using=using)
+        _enqueue(invites, run.kind, run.attempt, due)
 
 
 def _send(run: Run, using: str) -> None:
@@ -186,32 +191,37 @@ def _send(run: Run, using: str) -> None:
     sent: list[Invite] = []
     failed: dict[Invite, str] = {}
     connection = open_mail_connection()
+    is_open = False
     try:
-        connection.open()
-    except DELIVERY_ERRORS as error:
-        failed = {invite: _describe(error) for invite, _message in run.messages}
-    else:
-        try:
-            for invite, message in run.messages:
-                try:
-                    connection.send_messages([message])
-                except DELIVERY_ERRORS as error:
-                    failed[invite] = _describe(error)
-                    # The connection may be half-broken: the next send opens a new one.
-                    _close_quietly(connection)
-                else:
-                    sent.append(invite)
-        finally:
-            _close_quietly(connection)
+        for number, (invite, message) in enumerate(run.messages):
+            try:
+                # Opened here, never by the backend itself: it would close a connection
+                # of its own after the message, and a failed close would count a
+                # message the server accepted as failed.
+                if not is_open:
+                    connection.open()
+                    is_open = True
+            except DELIVERY_ERRORS as error:
+                # The server cannot be reached: the rest of the batch waits for the retry.
+                for later, _message in run.messages[number:]:
+                    failed[later] = _describe(error)
+                break
+            try:
+                connection.send_messages([message])
+            except DELIVERY_ERRORS as error:
+                failed[invite] = _describe(error)
+                # The connection may be half-broken: the next message opens a new one.
+                _close_quietly(connection)
+                is_open = False
+            else:
+                sent.append(invite)
+    finally:
+        _close_quietly(connection)
 
     if sent:
-        now = timezone.now()
         # Keyed on the digest each email was built from: a refresh that committed
         # while it went out leaves a newer, unsent link that must stay unmarked.
-        Invite.all_objects.using(using).filter(
-            pk__in=[invite.pk for invite in sent],
-            token_hash__in=[invite.token_hash for invite in sent],
-        ).update(sent_at=now, updated_at=now)
+        delivery_state.record_sent(sent, now=timezone.now(), using=using)
         for invite in sent:
             run.outcomes[str(invite.pk)] = Outcome.SENT
     if failed:
@@ -219,55 +229,79 @@ def _send(run: Run, using: str) -> None:
 
 
 def _handle_failures(run: Run, failed: dict[Invite, str], using: str) -> None:
+    run.reasons.update(failed.values())
     # Nothing went out, so the cooldown is not used up.
-    for invite in failed:
-        Invite.all_objects.using(using).filter(pk=invite.pk).update(
-            last_emailed_at=run.previous[invite.pk]
-        )
-    backend = deliver_invite_emails.get_backend()
-    if run.attempt < MAX_ATTEMPTS and backend.supports_defer:
-        delay = retry_delay(run.attempt)
+    delivery_state.restore_last_emailed(
+        {invite: run.previous[invite] for invite in failed}, using=using
+    )
+    delays = invites_settings.EMAIL_RETRY_DELAYS
+    if run.attempt <= len(delays) and deliver_invite_emails.get_backend().supports_defer:
+        delay = delays[run.attempt - 1]
+        due = timezone.now() + delay
         try:
             with transaction.atomic(using=using):
-                _requeue(list(failed), run.kind, run.attempt + 1, timezone.now() + delay, using)
+                delivery_state.record_failures(
+                    failed, DeliveryStatus.RETRYING, due=due, using=using
+                )
+                _enqueue(list(failed), run.kind, run.attempt + 1, due)
         except Exception:
             # The queue itself failed (database down?): `send_invite_emails` finds them.
             logger.exception("Could not queue a retry of %d invite emails.", len(failed))
         else:
-            for invite, reason in failed.items():
-                # Only the error's class and SMTP code: a server's reply text may quote
-                # the message, and with it the link.
-                logger.warning(
-                    "Invite email for %s failed (%s, attempt %d of %d); retrying in %s.",
-                    invite.pk,
-                    reason,
-                    run.attempt,
-                    MAX_ATTEMPTS,
-                    delay,
-                )
+            run.retry_in = delay
+            for invite in failed:
                 run.outcomes[str(invite.pk)] = Outcome.RETRYING
             return
-    for invite, reason in failed.items():
-        logger.error(
-            "Invite email for %s failed (%s, attempt %d); giving up until "
-            "send_invite_emails or refresh_invites queues it again.",
-            invite.pk,
-            reason,
-            run.attempt,
-        )
+    with contextlib.suppress(DatabaseError):
+        # Unrecorded, the invites still show `queued`; `send_invite_emails` finds them.
+        delivery_state.record_failures(failed, DeliveryStatus.FAILED, using=using)
+    for invite in failed:
         run.outcomes[str(invite.pk)] = Outcome.FAILED
 
 
-def _requeue(
-    invites: list[Invite], kind: EmailKind, attempt: int, due: datetime, using: str
-) -> None:
-    """Queue `invites` again as one task due at `due`, and say so in `queued_at`."""
-    Invite.all_objects.using(using).filter(pk__in=[invite.pk for invite in invites]).update(
-        queued_at=due
-    )
+def _enqueue(invites: list[Invite], kind: EmailKind, attempt: int, due: datetime) -> None:
+    """Queue `invites` (their current links) again as one task due at `due`."""
     deliver_invite_emails.using(run_after=due).enqueue(
         [f"{invite.pk}:{invite.token_hash}" for invite in invites], kind, attempt
     )
+
+
+def _log_summary(run: Run) -> None:
+    """One line per run: how many invites came to what, and why the failures failed.
+
+    Only the errors' classes and SMTP codes: a server's reply text may quote the
+    message, and with it the link.
+    """
+    counts = Counter(run.outcomes.values())
+    if not counts:
+        return
+    sent, retrying, failed = (counts[o] for o in (Outcome.SENT, Outcome.RETRYING, Outcome.FAILED))
+    failed += counts[Outcome.UNREBUILDABLE]
+    deferred = counts[Outcome.DEFERRED]
+    skipped = sum(counts.values()) - sent - retrying - failed - deferred
+    parts = [f"{sent} sent", f"{retrying} retrying", f"{failed} failed"]
+    parts += [f"{deferred} deferred", f"{skipped} skipped"]
+    message = f"Invite emails ({run.kind}, attempt {run.attempt}): {', '.join(parts)}"
+    if run.reasons:
+        errors = ", ".join(f"{reason}: {n}" for reason, n in run.reasons.most_common())
+        message += f"; errors: {errors}"
+    if run.retry_in is not None:
+        message += f"; retry in {run.retry_in}"
+    if counts[Outcome.UNREBUILDABLE]:
+        message += (
+            f"; {counts[Outcome.UNREBUILDABLE]} tokens cannot be rebuilt by any configured "
+            "secret key (SECRET_KEY changed without SECRET_KEY_FALLBACKS?)"
+        )
+    if failed:
+        first = next(
+            i for i, o in run.outcomes.items() if o in (Outcome.FAILED, Outcome.UNREBUILDABLE)
+        )
+        message += (
+            f"; the failed ones (first: {first}) wait until send_invite_emails or "
+            "refresh_invites queues them"
+        )
+    level = logging.ERROR if failed else logging.WARNING if retrying else logging.INFO
+    logger.log(level, "%s.", message)
 
 
 def _skip_reason(invite: Invite, token_hash: str) -> str | None:
@@ -307,7 +341,7 @@ def _close_quietly(connection: Any) -> None:
         connection.close()
 
 
-def retry_delay(attempt: int) -> timedelta:
-    """How long to wait after failed attempt number `attempt` (1-based)."""
-    delay: timedelta = RETRY_BASE_DELAY * RETRY_FACTOR ** (attempt - 1)
-    return delay
+def retry_delay(attempt: int) -> timedelta | None:
+    """How long to wait after failed attempt number `attempt` (1-based); None: no retry."""
+    delays = invites_settings.EMAIL_RETRY_DELAYS
+    return delays[attempt - 1] if 1 <= attempt <= len(delays) else None

@@ -29,6 +29,7 @@ DEMO_VARIABLES = {
     "INVITE_ACCEPT_URL",
     "INVITE_ACCEPT_RATE",
     "INVITE_EMAIL_COOLDOWN",
+    "EMAIL_TIMEOUT",
     "DJANGO_SETTINGS_MODULE",
 }
 
@@ -57,6 +58,20 @@ def test_site_url_has_a_development_default_only_while_debug_is_on():
     assert demo_setting("getattr(s, 'SITE_URL', None)", DEBUG="false") == "None"
     site = "https://invites.example.org"
     assert demo_setting("s.SITE_URL", DEBUG="false", SITE_URL=site) == repr(site)
+
+
+SMTP_TIMEOUT = (
+    "s.MAILERS['default']['OPTIONS'].get('timeout')"
+    if __import__("django").VERSION >= (6, 1)
+    else "getattr(s, 'EMAIL_TIMEOUT', None)"
+)
+
+
+def test_email_timeout_reaches_the_smtp_backend():
+    smtp = "smtp://mail.example.com:587"
+    assert demo_setting(SMTP_TIMEOUT, EMAIL_URL=smtp) == "10.0"
+    assert demo_setting(SMTP_TIMEOUT, EMAIL_URL=smtp, EMAIL_TIMEOUT="2.5") == "2.5"
+    assert demo_setting(SMTP_TIMEOUT, EMAIL_URL="consolemail://", EMAIL_TIMEOUT="3") == "None"
 
 
 def test_accept_url_is_left_to_the_app_unless_set():

@@ -17,10 +17,10 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from invites import services
+from invites.conf import invites_settings
 from invites.exceptions import InvalidInviteToken
 from invites.models import Invite
 from invites.tasks import (
-    MAX_ATTEMPTS,
     Outcome,
     deliver_invite_email,
     deliver_invite_emails,
@@ -312,7 +312,7 @@ def test_smtp_down_never_undoes_the_refresh_nor_raises(
 
     assert Invite.objects.get(pk=invite.pk).token_hash == hash_token(refreshed.token)
     assert "ConnectionRefusedError" in caplog.text
-    assert "giving up until send_invite_emails or refresh_invites" in caplog.text
+    assert "wait until send_invite_emails or refresh_invites queues them" in caplog.text
     assert refreshed.token not in caplog.text
     assert "token=" not in caplog.text
 
@@ -350,12 +350,34 @@ def test_failure_with_a_deferring_backend_queues_a_later_retry(
 
 
 def test_the_last_attempt_gives_up_without_queueing(pending_invite, database_tasks, smtp_down):
+    last = len(invites_settings.EMAIL_RETRY_DELAYS) + 1
     outcome = deliver_invite_email.call(
-        str(pending_invite.pk), pending_invite.token_hash, "resent", MAX_ATTEMPTS
+        str(pending_invite.pk), pending_invite.token_hash, "resent", last
     )
 
     assert outcome == Outcome.FAILED
     assert not DBTaskResult.objects.exists()
+    stored = Invite.objects.get(pk=pending_invite.pk)
+    assert (stored.delivery_status, stored.delivery_error) == ("failed", "ConnectionRefusedError")
+
+
+def test_retry_delays_come_from_the_setting(pending_invite, database_tasks, smtp_down, settings):
+    settings.INVITES = {"EMAIL_RETRY_DELAYS": (2, timedelta(seconds=5))}
+    before = timezone.now()
+    deliver_invite_email.call(str(pending_invite.pk), pending_invite.token_hash, "resent")
+    deliver_invite_email.call(str(pending_invite.pk), pending_invite.token_hash, "resent", 2)
+    outcome = deliver_invite_email.call(
+        str(pending_invite.pk), pending_invite.token_hash, "resent", 3
+    )
+
+    assert outcome == Outcome.FAILED  # two retries, then no more
+    waits = [
+        (retry.run_after - before).total_seconds()
+        for retry in DBTaskResult.objects.order_by("run_after")
+    ]
+    assert [round(wait) for wait in waits] == [2, 5]
+    stored = Invite.objects.get(pk=pending_invite.pk)
+    assert (stored.delivery_status, stored.delivery_attempts) == ("failed", 3)
 
 
 def test_a_retry_sends_once_smtp_is_back(pending_invite, mailoutbox):
@@ -367,9 +389,10 @@ def test_a_retry_sends_once_smtp_is_back(pending_invite, mailoutbox):
     assert token_in(mailoutbox[0]) == pending_invite.token
 
 
-def test_backoff_grows():
-    assert [retry_delay(n) for n in (1, 2, 3)] == [
+def test_backoff_grows_by_default():
+    assert [retry_delay(n) for n in (1, 2, 3, 4)] == [
         timedelta(minutes=1),
         timedelta(minutes=4),
         timedelta(minutes=16),
+        None,
     ]

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from invites import services
+from invites.admin.delivery import DeliveryAdminMixin
 from invites.admin.filters import SentListFilter, StatusListFilter
 from invites.admin.imports import ImportInvitesMixin
 from invites.conf import invites_settings
@@ -45,6 +46,7 @@ READONLY_FIELDS = (
     "accepted_at",
     "invited_by",
     "sent_at",
+    "delivery",
     "queued_at",
     "last_emailed_at",
     "created_at",
@@ -61,7 +63,7 @@ class AddRefused(Exception):
 
 
 @admin.register(Invite)
-class InviteAdmin(ImportInvitesMixin, admin.ModelAdmin):
+class InviteAdmin(DeliveryAdminMixin, ImportInvitesMixin, admin.ModelAdmin):
     list_display = [
         "email",
         "status",
@@ -70,12 +72,13 @@ class InviteAdmin(ImportInvitesMixin, admin.ModelAdmin):
         "invited_by",
         "accepted_at",
         "sent_at",
+        "delivery",
     ]
-    list_filter = [StatusListFilter, SentListFilter]
+    list_filter = [StatusListFilter, SentListFilter, "delivery_status"]
     list_select_related = ["invited_by"]
     search_fields = ["email"]
     date_hierarchy = "created_at"
-    actions = ["refresh_tokens"]
+    actions = ["refresh_tokens", "resend_failed_emails"]
     form = InviteChangeForm
     add_form = InviteAddForm
     fieldsets = [
@@ -88,6 +91,7 @@ class InviteAdmin(ImportInvitesMixin, admin.ModelAdmin):
                     "created_at",
                     "updated_at",
                     "sent_at",
+                    "delivery",
                     "queued_at",
                     "last_emailed_at",
                     "accepted",

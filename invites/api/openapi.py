@@ -166,6 +166,7 @@ BULK_EXAMPLES = [
                     "deleted_at": None,
                     "sent_at": None,
                     "status": "pending",
+                    "delivery": {"status": "queued", "attempts": 0, "error": "", "sent_at": None},
                 }
             ],
             "skipped": [{"index": 0, "email": "ada@example.com", "reason": "invite_exists"}],

@@ -23,7 +23,7 @@ from rest_framework import serializers
 
 from invites.conf import invites_settings
 from invites.metadata import MAX_METADATA_BYTES, MAX_METADATA_DEPTH, validate_metadata
-from invites.models import Invite, InviteStatus
+from invites.models import DeliveryStatus, Invite, InviteStatus
 
 # Longest string taken as an invite id: a UUID is 36 characters, so anything longer
 # cannot name an invite and is refused instead of being echoed back.
@@ -36,6 +36,26 @@ BULK_EMAIL_MAX_LENGTH = 320
 # --- output -------------------------------------------------------------------------
 
 
+@extend_schema_serializer(component_name="InviteDelivery")
+class DeliverySerializer(serializers.Serializer):
+    """Where the email of the invite's current link stands."""
+
+    status = serializers.ChoiceField(
+        source="delivery_status", choices=DeliveryStatus.choices, read_only=True
+    )
+    attempts = serializers.IntegerField(
+        source="delivery_attempts",
+        read_only=True,
+        help_text=_("Attempts at sending the current link's email."),
+    )
+    error = serializers.CharField(
+        source="delivery_error",
+        read_only=True,
+        help_text=_("The last error's class and SMTP code, or the bounce reason; empty if none."),
+    )
+    sent_at = serializers.DateTimeField(allow_null=True, read_only=True)
+
+
 @extend_schema_serializer(component_name="Invite")
 class InviteOutputSerializer(serializers.ModelSerializer):
     """An invite as Medusa's `InviteDTO` plus `status`; `token` only when just minted."""
@@ -45,6 +65,7 @@ class InviteOutputSerializer(serializers.ModelSerializer):
     )
     metadata = serializers.DictField(allow_null=True, read_only=True)
     status = serializers.ChoiceField(choices=InviteStatus.choices, read_only=True)
+    delivery = DeliverySerializer(source="*", read_only=True)
 
     class Meta:
         model = Invite
@@ -60,6 +81,7 @@ class InviteOutputSerializer(serializers.ModelSerializer):
             "deleted_at",
             "sent_at",
             "status",
+            "delivery",
         ]
         read_only_fields = fields
 

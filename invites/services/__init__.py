@@ -1,4 +1,4 @@
-"""Business actions on invites: create, refresh (resend), accept, delete.
+"""Business actions on invites: create, refresh (resend), accept, delete, resend failed emails.
 
 Each function is one atomic action: it either changes everything it was asked to or
 raises an `invites.exceptions.InviteError` and changes nothing. Signals go out only
@@ -9,6 +9,7 @@ call these; none re-implements them.
 from invites.services.accept import accept_invite, check_invite_token
 from invites.services.create import check_creatable, create_invites
 from invites.services.delete import delete_invites
+from invites.services.emails import resend_failed_emails
 from invites.services.ids import parse_invite_id
 from invites.services.importing import check_import, import_invites
 from invites.services.refresh import check_refreshable, refresh_invite_tokens
@@ -24,4 +25,5 @@ __all__ = [
     "import_invites",
     "parse_invite_id",
     "refresh_invite_tokens",
+    "resend_failed_emails",
 ]

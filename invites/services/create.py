@@ -23,7 +23,7 @@ from invites.exceptions import (
     UserAlreadyExists,
 )
 from invites.metadata import validate_metadata as validate_metadata_limits
-from invites.models import Invite, email_key
+from invites.models import DeliveryStatus, Invite, email_key
 from invites.tokens import mint_tokens
 
 # Any character outside ASCII (NUL left out: PostgreSQL text cannot hold it), written
@@ -57,6 +57,7 @@ def create_invites(
             created_at=now,
             updated_at=now,
             queued_at=now if send_emails else None,
+            delivery_status=DeliveryStatus.QUEUED if send_emails else DeliveryStatus.NOT_SENT,
         )
         for (email, metadata), key in zip(parsed, keys, strict=True)
     ]

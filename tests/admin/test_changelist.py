@@ -49,6 +49,7 @@ def test_list_shows_email_status_expiry_created(
         "invited_by",
         "accepted_at",
         "sent_at",
+        "delivery",
     ]
 
 

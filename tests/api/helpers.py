@@ -26,6 +26,7 @@ INVITE_KEYS = {
     "deleted_at",
     "sent_at",
     "status",
+    "delivery",
 }
 # Ids no live invite has: unknown, or not a UUID at all.
 BAD_IDS = [str(uuid.uuid4()), "not-a-uuid", "1234", "%20", "a.b", "zz" * 40]

@@ -52,3 +52,15 @@ def test_retrieve_and_resend_read_ids_alike(api_admin, pending_invite, spelling)
 
 def test_retrieve_deleted_invite_is_404(api_admin, deleted_invite):
     assert api_admin.get(detail(deleted_invite)).status_code == 404
+
+
+def test_retrieve_shows_the_delivery_state(api_admin, pending_invite):
+    sent_at = timezone.now() - timedelta(minutes=3)
+    Invite.objects.filter(pk=pending_invite.pk).update(
+        sent_at=sent_at, delivery_status="bounced", delivery_attempts=2, delivery_error="hard"
+    )
+
+    delivery = api_admin.get(detail(pending_invite)).json()["delivery"]
+
+    assert parse_datetime(delivery.pop("sent_at")) == sent_at
+    assert delivery == {"status": "bounced", "attempts": 2, "error": "hard"}

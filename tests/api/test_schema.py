@@ -77,6 +77,19 @@ def test_schema_invite_never_exposes_secrets(schema):
     )
 
 
+def test_schema_invite_shows_its_delivery_state(schema):
+    components = schema["components"]["schemas"]
+    delivery = components["Invite"]["properties"]["delivery"]
+    ref = delivery.get("$ref") or delivery["allOf"][0]["$ref"]
+    shape = components[ref.rsplit("/", 1)[-1]]
+    assert set(shape["properties"]) == {"status", "attempts", "error", "sent_at"}
+    assert all(prop["readOnly"] for prop in shape["properties"].values())
+    [status_ref] = shape["properties"]["status"]["allOf"]
+    status = components[status_ref["$ref"].rsplit("/", 1)[-1]]
+    assert status["enum"] == ["not_sent", "queued", "sent", "retrying", "failed", "bounced"]
+    assert shape["properties"]["sent_at"]["nullable"] is True
+
+
 def test_schema_marks_accept_public_and_the_rest_authenticated(schema):
     paths = schema["paths"]
     assert "security" not in paths["/api/invites/accept/"]["post"]

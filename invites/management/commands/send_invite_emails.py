@@ -10,8 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from invites import delivery
+from invites import delivery, delivery_state
 from invites.management.durations import duration_argument, parse_duration
+from invites.models import DeliveryStatus
 
 DEFAULT_STALE_AFTER = "10m"
 
@@ -21,7 +22,8 @@ class Command(BaseCommand):
         "Queue the email of every live, pending invite whose current link has not been "
         "sent and was not queued within --stale-after (default 10m): the recovery path "
         "after a crash of a web process or a worker. Safe to run from cron every minute, "
-        "beside running workers: a link that went out meanwhile is not sent twice."
+        "beside running workers: a link that went out meanwhile is not sent twice. "
+        "--status prints how many pending invites are in each delivery state."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -35,10 +37,24 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="Say how many would be queued; change nothing."
         )
+        parser.add_argument(
+            "--status",
+            action="store_true",
+            help="Print how many pending invites are in each delivery state; queue nothing.",
+        )
 
     def handle(
-        self, *, stale_after: timedelta, dry_run: bool, verbosity: int, **options: Any
+        self,
+        *,
+        stale_after: timedelta,
+        dry_run: bool,
+        status: bool,
+        verbosity: int,
+        **options: Any,
     ) -> None:
+        if status:
+            self.print_status()
+            return
         now = timezone.now()
         unsent = delivery.unsent_invites(stale_after, now=now).order_by("expires_at", "pk")
         if dry_run:
@@ -68,3 +84,12 @@ class Command(BaseCommand):
                 )
             else:
                 self.stdout.write(_("No invite emails to queue."))
+
+    def print_status(self) -> None:
+        """One line per delivery state: `<status> <count>`, machine- and human-readable."""
+        counts = delivery_state.status_counts()
+        self.stdout.write(_("Invite emails of pending invites, by delivery state:"))
+        width = max(map(len, counts))
+        for state, count in counts.items():
+            label = DeliveryStatus(state).label
+            self.stdout.write(f"{state.ljust(width)}  {count:>8}  ({label})")
