@@ -8,7 +8,8 @@
 3. create E2E_INVITES (2,000) invites with their emails queued, start 2 workers of the
    engine; short retry delays (`INVITES["EMAIL_RETRY_DELAYS"]` from E2E_RETRY_DELAYS);
 4. while they deliver: every invite is refreshed once (in calls of 100), and one
-   worker is killed with SIGKILL in the middle of a batch and replaced;
+   worker is killed with SIGKILL in the middle of a batch and replaced; on RQ, Redis
+   is then killed and restarted (no persistence: every queued job is lost);
 5. then the server is slow (5 s a message) for 15 s, then its port is closed for 20 s,
    then it is healthy;
 6. once the queue is drained (but for the killed worker's task), the workers stop,
@@ -236,6 +237,9 @@ def main() -> None:
         def kill_one() -> None:
             killed_task.update(engine.kill_mid_batch(workers[0], 0, queued_since))
             workers[0] = engine.start_worker(WORKERS)  # its replacement
+            disrupted = engine.disrupt()  # on RQ: Redis restarted, its jobs lost
+            if disrupted:
+                log(disrupted)
             killed.set()
 
         threads = [
