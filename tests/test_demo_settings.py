@@ -147,6 +147,7 @@ def test_tasks_backend_rq_queues_on_redis_url_and_caches_beside_it():
     ],
 )
 def test_a_redis_url_the_cache_cannot_sit_beside_is_refused(url, message):
+    require_rq()  # without the extra, TASKS_BACKEND=rq is refused before REDIS_URL is read
     out = subprocess.run(
         [sys.executable, "-c", "import inviteproject.settings"],
         env=demo_env(TASKS_BACKEND="rq", REDIS_URL=url),
