@@ -53,6 +53,7 @@ from django.db import connection  # noqa: E402
 from django.test.utils import override_settings, setup_test_environment  # noqa: E402
 from django_tasks_db.models import DBTaskResult  # noqa: E402
 
+from inviteproject.redis import rq_queue_config  # noqa: E402
 from invites import services, tokens  # noqa: E402
 from invites.emails import build_invite_message, open_mail_connection  # noqa: E402
 from invites.models import Invite  # noqa: E402
@@ -114,7 +115,8 @@ class RQEngine:
         return {
             "INVITES": {"SEND_EMAILS": True},
             "TASKS": tasks,
-            "RQ_QUEUES": {"default": {"URL": self.redis_url}},
+            # As the demo configures it (one connection pool per process).
+            "RQ_QUEUES": {"default": rq_queue_config(self.redis_url)},
         }
 
     def client(self) -> Any:

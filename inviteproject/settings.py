@@ -16,7 +16,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from inviteproject.mail import mailer_from_email_settings
-from inviteproject.redis import redis_cache_location
+from inviteproject.redis import redis_cache_location, rq_queue_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -168,15 +168,7 @@ if TASKS_BACKEND == "rq":
         )
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     TASKS["default"]["QUEUES"] = ["default"]
-    RQ_QUEUES = {
-        "default": {
-            "URL": REDIS_URL,
-            # RQ kills a job that runs longer (180 s by default). A batch of invite emails
-            # to a slow SMTP server may take EMAIL_TIMEOUT per message; a killed batch is
-            # not lost (send_invite_emails queues it again) but is sent again.
-            "DEFAULT_TIMEOUT": 3600,
-        }
-    }
+    RQ_QUEUES = {"default": rq_queue_config(REDIS_URL)}
 
 # Absolute address of this site, used for links in emails (never the request's Host).
 # A development default only while DEBUG is on: in production a forgotten SITE_URL must

@@ -114,7 +114,10 @@ def test_tasks_backend_rq_queues_on_redis_url_and_caches_beside_it():
     assert demo_setting("s.TASKS['default']", **redis) == repr(
         {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}
     )
-    assert demo_setting("s.RQ_QUEUES['default']['URL']", **redis) == repr(redis["REDIS_URL"])
+    pool = "s.RQ_QUEUES['default']['REDIS_CLIENT_KWARGS']['connection_pool'].connection_kwargs"
+    assert demo_setting(f"({pool}['host'], {pool}['port'], {pool}['db'])", **redis) == repr(
+        ("redis.internal", 6380, 2)
+    )
     apps = demo_setting("s.INSTALLED_APPS", **redis)
     assert "'django_rq'" in apps
     assert "'django_tasks_rq'" in apps
@@ -126,8 +129,8 @@ def test_tasks_backend_rq_queues_on_redis_url_and_caches_beside_it():
         }
     )
     # Unset, REDIS_URL is Redis's own default; CACHE_URL still picks any other cache.
-    assert demo_setting("s.RQ_QUEUES['default']['URL']", TASKS_BACKEND="rq") == repr(
-        "redis://127.0.0.1:6379/0"
+    assert demo_setting(f"({pool}['host'], {pool}['port'])", TASKS_BACKEND="rq") == repr(
+        ("127.0.0.1", 6379)
     )
     other = demo_setting("s.CACHES['default']['BACKEND']", CACHE_URL="dummycache://", **redis)
     assert other.endswith("DummyCache'")
