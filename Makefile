@@ -19,7 +19,7 @@ $(VENV)/.runtime: requirements.txt
 	$(PY) -m pip install -r requirements.txt
 	touch $@
 
-$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt requirements-test.txt
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt requirements-test.txt requirements-rq.txt
 	$(PY) -m pip install -r requirements-dev.txt
 	touch $@
 
@@ -57,13 +57,19 @@ lint: $(VENV)/.dev
 # hand-written SQL) and a CSV import through the command and the admin page
 # (BENCH_IMPORT_ARGS, e.g. "--sizes 1000 100000"); then, on PostgreSQL, delivery: refresh
 # with emails off vs queued, and the drain rate of 2 db_worker processes vs one process
-# with no queue (benchmarks/bench_delivery.py).
+# with no queue (benchmarks/bench_delivery.py); the same on Redis + RQ (2 rqworker
+# processes, a throw-away redis-server) when django-tasks-rq and redis-server are there.
 bench: $(VENV)/.dev
 	$(PY) benchmarks/bench_refresh.py $(BENCH_ARGS)
 	$(PY) benchmarks/bench_import.py $(BENCH_IMPORT_ARGS)
 	@if $(PY) -c "import sys, psycopg; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$(BENCH_PG_URL)" 2>/dev/null; then \
 		DATABASE_URL="$(BENCH_PG_URL)" $(PY) benchmarks/bench_refresh.py $(BENCH_ARGS); \
 		DATABASE_URL="$(BENCH_PG_URL)" $(PY) benchmarks/bench_delivery.py $(BENCH_DELIVERY_ARGS); \
+		if $(PY) -c "import django_tasks_rq" 2>/dev/null && command -v redis-server >/dev/null; then \
+			DATABASE_URL="$(BENCH_PG_URL)" $(PY) benchmarks/bench_delivery.py --engine rq $(BENCH_DELIVERY_ARGS); \
+		else \
+			echo "django-tasks-rq (requirements-rq.txt) or redis-server missing: RQ delivery benchmark skipped."; \
+		fi; \
 		DATABASE_URL="$(BENCH_PG_URL)" $(PY) benchmarks/bench_import.py $(BENCH_IMPORT_ARGS); \
 	else \
 		echo "PostgreSQL at BENCH_PG_URL=$(BENCH_PG_URL) does not answer: PostgreSQL run skipped."; \

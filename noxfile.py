@@ -26,6 +26,9 @@ nox.options.error_on_missing_interpreters = True
 
 # Django 5.2 LTS runs on Python 3.11-3.13; Django 6.0 and 6.1 need Python 3.12+.
 # The suite on SQLite for a spread of the above; on PostgreSQL for the oldest and newest.
+# The PostgreSQL sessions also install the `[rq]` extra and run the tests on Redis + RQ
+# (real redis-server and rqworker processes); the SQLite ones run without it, so the
+# matrix shows the suite passing both with and without the optional queue.
 TESTS = [
     ("5.2", "3.11", "sqlite"),
     ("5.2", "3.13", "sqlite"),
@@ -74,7 +77,11 @@ _put_pyenv_interpreters_on_path()
 def _constraints(session: nox.Session) -> str:
     """requirements.txt's pins for everything but Django, which each session picks."""
     path = Path(session.create_tmp()) / "constraints.txt"
-    lines = (ROOT / "requirements.txt").read_text().splitlines()
+    lines = [
+        line
+        for name in ("requirements.txt", "requirements-rq.txt")
+        for line in (ROOT / name).read_text().splitlines()
+    ]
     # Constraints take no extras: `psycopg[binary]==3.3.9` constrains `psycopg==3.3.9`.
     pins = [re.sub(r"\[[^]]*\]", "", line) for line in lines if line and line[0] != "#"]
     path.write_text("\n".join(p for p in pins if not p.lower().startswith("django==")) + "\n")
@@ -88,6 +95,7 @@ def _constraints(session: nox.Session) -> str:
 )
 def tests(session: nox.Session, django: str, db: str) -> None:
     """The whole suite with one Django on one Python and one database."""
+    with_rq = db == "postgresql"
     session.install(
         "-c",
         _constraints(session),
@@ -95,10 +103,14 @@ def tests(session: nox.Session, django: str, db: str) -> None:
         "requirements-test.txt",
         "django-environ",
         "psycopg[binary]",
-        ".[db,anymail]",
+        ".[db,anymail,rq]" if with_rq else ".[db,anymail]",
         f"Django~={django}.0",
     )
-    env = {"DATABASE_URL": POSTGRES_URL if db == "postgresql" else "sqlite://:memory:"}
+    env = {
+        "DATABASE_URL": POSTGRES_URL if db == "postgresql" else "sqlite://:memory:",
+        # Without the extra its tests skip, even in CI (tests/rq_support.py).
+        "INVITES_REQUIRE_RQ": "1" if with_rq else "0",
+    }
     session.run("python", "-c", "import django, sys; print('Django', django.get_version())")
     session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *session.posargs, env=env)
 

@@ -7,6 +7,7 @@ a key that is published in this repository.
 
 from __future__ import annotations
 
+import importlib.util
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from inviteproject.mail import mailer_from_email_settings
+from inviteproject.redis import redis_cache_location, rq_queue_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -132,8 +134,10 @@ else:
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="invites@localhost")
 
 # Background tasks (invite emails): "immediate" runs them in the request (development),
-# "database" queues them in the database for `manage.py db_worker` processes; any other
-# value is taken as the dotted path of a task backend class.
+# "database" queues them in the database for `manage.py db_worker` processes, "rq" in
+# Redis (REDIS_URL) for `manage.py rqworker default --job-class django_tasks_rq.Job
+# --with-scheduler` processes (the `[rq]` extra); any other value is taken as the dotted
+# path of a task backend class.
 TASKS_BACKENDS = {
     "immediate": (
         "django.tasks.backends.immediate.ImmediateBackend"
@@ -141,6 +145,7 @@ TASKS_BACKENDS = {
         else "django_tasks.backends.immediate.ImmediateBackend"
     ),
     "database": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
 }
 TASKS_BACKEND = env.str("TASKS_BACKEND", default="immediate")
 if TASKS_BACKEND not in TASKS_BACKENDS and "." not in TASKS_BACKEND:
@@ -155,6 +160,16 @@ INSTALLED_APPS += ["django_tasks_db"]
 if django.VERSION < (6, 0):
     INSTALLED_APPS += ["django_tasks"]
 
+REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+if TASKS_BACKEND == "rq":
+    if importlib.util.find_spec("django_tasks_rq") is None:
+        raise ImproperlyConfigured(
+            "TASKS_BACKEND=rq needs django-tasks-rq: pip install 'django-invites[rq]'."
+        )
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    TASKS["default"]["QUEUES"] = ["default"]
+    RQ_QUEUES = {"default": rq_queue_config(REDIS_URL)}
+
 # Absolute address of this site, used for links in emails (never the request's Host).
 # A development default only while DEBUG is on: in production a forgotten SITE_URL must
 # surface (the app's system check), not send links to 127.0.0.1.
@@ -163,13 +178,22 @@ if site_url := env.str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else
 
 # The accept rate limit counts in the default cache, so every process that serves the
 # site must share it: without DEBUG the default is the database cache (create its table
-# once with `manage.py createcachetable`); Redis works too
-# (CACHE_URL=rediscache://127.0.0.1:6379/1). A process-local cache is for development.
-CACHES = {
-    "default": env.cache_url(
-        "CACHE_URL", default="locmemcache://" if DEBUG else "dbcache://invites_cache"
-    )
-}
+# once with `manage.py createcachetable`), or with TASKS_BACKEND=rq the same Redis server
+# as the queue; any cache works (CACHE_URL=rediscache://127.0.0.1:6379/1). A
+# process-local cache is for development.
+if TASKS_BACKEND == "rq" and not env.str("CACHE_URL", default=""):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_cache_location(REDIS_URL),
+        }
+    }
+else:
+    CACHES = {
+        "default": env.cache_url(
+            "CACHE_URL", default="locmemcache://" if DEBUG else "dbcache://invites_cache"
+        )
+    }
 
 INVITES = {
     "VALID_DURATION": timedelta(seconds=env.int("INVITE_VALID_DURATION", default=86400)),

@@ -10,7 +10,8 @@
 4. while they deliver, for FAULTY_FOR seconds: one worker is killed with SIGKILL in the
    middle of a batch and replaced; then the server is slow (5 s a message) for 15 s,
    then its port is closed for 20 s, then it is healthy; every invite is refreshed
-   once (in calls of 100) through the faulty and the slow phases;
+   once (in calls of 100) through the faulty and the slow phases; on RQ, Redis
+   is killed and restarted mid-delivery (no persistence: every queued job is lost);
 5. once it is healthy, `send_invite_emails --stale-after 0s` runs once, beside the
    running workers (links in backoff included), and the workers drain the queue (but
    for the killed worker's task);
@@ -246,6 +247,9 @@ def main() -> None:
         def kill_one() -> None:
             killed_task.update(engine.kill_mid_batch(workers[0], 0, queued_since))
             workers[0] = engine.start_worker(WORKERS)  # its replacement
+            disrupted = engine.disrupt()  # on RQ: Redis restarted, its jobs lost
+            if disrupted:
+                log(disrupted)
             killed.set()
 
         threads = [

@@ -159,6 +159,9 @@ def database_tasks(settings: Any) -> Any:
     return task_backends["default"]
 
 
+# A redis-server of the test's own, and django-tasks-rq's backend on it (tests/rq_support.py).
+from tests.rq_support import redis_server, rq_tasks  # noqa: E402, F401
+
 # --- browser tests: keep each phase's report for failure screenshots --------------------
 
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.rq_support import require_rq
+
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_VARIABLES = {
     "DEBUG",
@@ -20,6 +22,7 @@ DEMO_VARIABLES = {
     "SITE_URL",
     "DATABASE_URL",
     "CACHE_URL",
+    "REDIS_URL",
     "EMAIL_URL",
     "TASKS_BACKEND",
     "INVITE_VALID_DURATION",
@@ -105,6 +108,74 @@ def test_tasks_backend_comes_from_the_environment(value, backend):
     assert demo_setting("s.TASKS['default']['BACKEND']", **variables).endswith(f"{backend}'")
 
 
+def test_tasks_backend_rq_queues_on_redis_url_and_caches_beside_it():
+    require_rq()
+    redis = {"TASKS_BACKEND": "rq", "REDIS_URL": "redis://redis.internal:6380/2"}
+    assert demo_setting("s.TASKS['default']", **redis) == repr(
+        {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}
+    )
+    pool = "s.RQ_QUEUES['default']['REDIS_CLIENT_KWARGS']['connection_pool'].connection_kwargs"
+    assert demo_setting(f"({pool}['host'], {pool}['port'], {pool}['db'])", **redis) == repr(
+        ("redis.internal", 6380, 2)
+    )
+    apps = demo_setting("s.INSTALLED_APPS", **redis)
+    assert "'django_rq'" in apps
+    assert "'django_tasks_rq'" in apps
+    # The same server, the next database: `cache.clear()` empties its whole database.
+    assert demo_setting("s.CACHES['default']", **redis) == repr(
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://redis.internal:6380/3",
+        }
+    )
+    # Unset, REDIS_URL is Redis's own default; CACHE_URL still picks any other cache.
+    assert demo_setting(f"({pool}['host'], {pool}['port'])", TASKS_BACKEND="rq") == repr(
+        ("127.0.0.1", 6379)
+    )
+    other = demo_setting("s.CACHES['default']['BACKEND']", CACHE_URL="dummycache://", **redis)
+    assert other.endswith("DummyCache'")
+    # Other backends neither install django-rq nor move the cache.
+    assert "'django_rq'" not in demo_setting("s.INSTALLED_APPS", REDIS_URL=redis["REDIS_URL"])
+    assert demo_setting("s.CACHES['default']['BACKEND']", REDIS_URL=redis["REDIS_URL"]).endswith(
+        "DatabaseCache'"
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("memcache://127.0.0.1:11211", "REDIS_URL must be a redis:// or rediss:// URL"),
+        ("redis://127.0.0.1:6379/cache", "REDIS_URL's path must be a database number"),
+        ("redis://127.0.0.1:6379/15", "REDIS_URL's database must be 0 to 14"),
+    ],
+)
+def test_a_redis_url_the_cache_cannot_sit_beside_is_refused(url, message):
+    require_rq()  # without the extra, TASKS_BACKEND=rq is refused before REDIS_URL is read
+    out = subprocess.run(
+        [sys.executable, "-c", "import inviteproject.settings"],
+        env=demo_env(TASKS_BACKEND="rq", REDIS_URL=url),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode != 0
+    assert message in out.stderr
+
+
+def test_tasks_backend_rq_without_the_rq_extra_says_what_to_install():
+    # As if django-tasks-rq were not installed: a None entry makes it unimportable.
+    code = "import sys; sys.modules['django_tasks_rq'] = None; import inviteproject.settings"
+    out = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code],
+        env=demo_env(TASKS_BACKEND="rq"),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode != 0
+    assert "pip install 'django-invites[rq]'" in out.stderr
+
+
 def test_an_unknown_tasks_backend_name_is_refused():
     out = subprocess.run(
         [sys.executable, "-c", "import inviteproject.settings"],
@@ -114,7 +185,7 @@ def test_an_unknown_tasks_backend_name_is_refused():
         text=True,
     )
     assert out.returncode != 0
-    assert "TASKS_BACKEND must be one of immediate, database" in out.stderr
+    assert "TASKS_BACKEND must be one of immediate, database, rq" in out.stderr
 
 
 def test_seed_demo_creates_an_admin_and_invites_once(tmp_path):
