@@ -56,6 +56,25 @@ class MetadataField(serializers.DictField):
         return value
 
 
+class GroupNamesField(serializers.ListField):
+    """Names of Django groups; any bad item is one flat message, not errors keyed by
+    the item's position, so every 400 body has the same shape."""
+
+    default_error_messages = {"invalid_name": _("Name each group by its name.")}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(child=serializers.CharField(max_length=150), **kwargs)
+
+    def to_internal_value(self, data: Any) -> list[str]:
+        try:
+            value: list[str] = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if isinstance(error.detail, Mapping):
+                self.fail("invalid_name")
+            raise
+        return value
+
+
 class TargetIdField(serializers.Field):
     """A target's primary key: a string, or an integer (taken as its decimal string)."""
 

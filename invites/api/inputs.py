@@ -21,6 +21,7 @@ from invites.api.fields import (
     GROUPS_MAX,
     TARGET_TYPE_MAX_LENGTH,
     BatchField,
+    GroupNamesField,
     InviteIdsField,
     MetadataField,
     TargetIdField,
@@ -57,8 +58,7 @@ class TargetFieldsMixin(serializers.Serializer):
         max_length=64,
         help_text=_("The role the invitee gets in the target (the adapter's `get_roles`)."),
     )
-    groups = serializers.ListField(
-        child=serializers.CharField(max_length=150),
+    groups = GroupNamesField(
         required=False,
         max_length=GROUPS_MAX,
         help_text=_("Names of Django groups the invitee joins on accept."),

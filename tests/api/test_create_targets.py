@@ -233,3 +233,16 @@ def test_bulk_when_can_invite_refuses_is_403(api_admin, team, nothing_changes):
         response = post_json(api_admin, BULK, body)
     assert response.status_code == 403
     assert response.json()["code"] == "permission_denied"
+
+
+@pytest.mark.parametrize("groups", [[11], [None], ["Marketing", {"a": 1}], ["x" * 151]])
+def test_groups_that_are_not_names_are_one_flat_message(api_admin, groups):
+    for path, body in (
+        (LIST, {"email": "ada@example.com", "groups": groups}),
+        (BULK, {"invites": [{"email": "ada@example.com"}], "groups": groups}),
+    ):
+        response = post_json(api_admin, path, body)
+        assert response.status_code == 400, path
+        assert isinstance(response.json()["groups"], list), response.json()
+        assert all(isinstance(message, str) for message in response.json()["groups"])
+    assert not Invite.all_objects.exists()
