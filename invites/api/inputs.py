@@ -41,6 +41,22 @@ class TargetInputSerializer(serializers.Serializer):
     )
     id = TargetIdField()
 
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        """Validated, or one flat list of messages under `target`, each naming its key,
+        so every 400 body has the same shape."""
+        try:
+            return super().run_validation(data)
+        except serializers.ValidationError as error:
+            if not isinstance(error.detail, Mapping):
+                raise
+            raise serializers.ValidationError(
+                [
+                    f"{key}: {message}"
+                    for key, messages in error.detail.items()
+                    for message in (messages if isinstance(messages, list) else [messages])
+                ]
+            ) from None
+
 
 class TargetFieldsMixin(serializers.Serializer):
     """The optional `target`, `role` and `groups` of a create, resolved when validated:

@@ -246,3 +246,16 @@ def test_groups_that_are_not_names_are_one_flat_message(api_admin, groups):
         assert isinstance(response.json()["groups"], list), response.json()
         assert all(isinstance(message, str) for message in response.json()["groups"])
     assert not Invite.all_objects.exists()
+
+
+@pytest.mark.parametrize("target", [{}, {"type": "auth.group"}, {"id": 1}, {"type": 5, "id": []}])
+def test_a_malformed_target_is_one_flat_message(api_admin, target):
+    for path, body in (
+        (LIST, {"email": "ada@example.com", "target": target}),
+        (BULK, {"invites": [{"email": "ada@example.com"}], "target": target}),
+    ):
+        response = post_json(api_admin, path, body)
+        assert response.status_code == 400, path
+        messages = response.json()["target"]
+        assert isinstance(messages, list) and all(isinstance(m, str) for m in messages)
+    assert not Invite.all_objects.exists()
