@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from invites.models import Invite, InviteQuerySet, InviteStatus
+from invites.ordering import with_tie_breaker
 from invites.targets import resolve_target_type
 
 STATUS_CHOICES_TEXT = _("pending, expired, accepted or declined")
@@ -126,7 +127,8 @@ class InviteSearchFilter(filters.SearchFilter):
 
 
 class InviteOrderingFilter(filters.OrderingFilter):
-    """DRF's `OrderingFilter` with the primary key as tie-breaker, so pages never overlap."""
+    """DRF's `OrderingFilter` with the primary key as tie-breaker, so pages never overlap
+    (in the first key's direction, so that one index serves the sort)."""
 
     def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
         """DRF's parameter, describing the fields it takes."""
@@ -141,9 +143,8 @@ class InviteOrderingFilter(filters.OrderingFilter):
         return parameters
 
     def get_ordering(self, request: Request, queryset: QuerySet[Any], view: APIView) -> list[str]:
-        """The requested (or default) ordering, then `pk`."""
-        ordering = list(super().get_ordering(request, queryset, view) or [])
-        return [*ordering, "pk"]
+        """The requested (or default) ordering, then `pk` or `-pk`."""
+        return with_tie_breaker(super().get_ordering(request, queryset, view) or [])
 
 
 class InvitePagination(PageNumberPagination):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from invites import bulk, delivery, signals
 from invites.adapter import get_adapter
 from invites.conf import invites_settings
-from invites.models import DeliveryStatus, Invite
+from invites.models import DeliveryStatus, Invite, email_domain
 from invites.services.entries import Batch, prepare_batch
 from invites.services.refusals import check_invitees, check_no_open_invites
 from invites.tokens import mint_tokens
@@ -55,6 +55,7 @@ def create_invites(
         Invite(
             email=entry.email,
             email_key=entry.key,
+            email_domain=email_domain(entry.key),
             metadata=entry.metadata,
             role=entry.role,
             target_type_id=target_type_id,
