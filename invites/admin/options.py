@@ -39,6 +39,7 @@ from invites.exceptions import (
     UserAlreadyExists,
 )
 from invites.models import Invite
+from invites.search import search_invites, search_terms
 
 # The name of the change page's "Resend" submit button (see submit_line.html).
 RESEND = "_resend"
@@ -93,7 +94,12 @@ class InviteAdmin(DeliveryAdminMixin, RefreshActionMixin, ImportInvitesMixin, ad
     # Each of these has an index (see `Invite.Meta.indexes`); the other columns sort
     # nothing, so no click on a column header scans the table.
     sortable_by = ["email", "expires_at", "created_at", "accepted_at", "sent_at"]
+    # The search itself is `invites.search`'s (see `get_search_results`).
     search_fields = ["email"]
+    search_help_text = _(
+        "The start of an email (ada, ada.lovelace@), or everyone at a domain "
+        "(@example.com, or example.com)."
+    )
     # No date hierarchy: its months are a DISTINCT over every row. And no full count
     # beside the filtered one: a second COUNT(*) over the whole table.
     show_full_result_count = False
@@ -139,6 +145,12 @@ class InviteAdmin(DeliveryAdminMixin, RefreshActionMixin, ImportInvitesMixin, ad
             return None
         name = get_adapter().describe_target(invite)
         return f"{capfirst(invite.target_type.name)}: {name}"
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Invite], search_term: str
+    ) -> tuple[QuerySet[Invite], bool]:
+        """Prefix and domain search on indexed columns, never a substring scan."""
+        return search_invites(queryset, search_terms(search_term)), False
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[InviteChangeList]:
         return InviteChangeList

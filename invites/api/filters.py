@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from invites.models import Invite, InviteQuerySet, InviteStatus
 from invites.ordering import with_tie_breaker
+from invites.search import search_invites
 from invites.targets import resolve_target_type
 
 STATUS_CHOICES_TEXT = _("pending, expired, accepted or declined")
@@ -116,7 +117,20 @@ def target_filter(value: str) -> Q:
 
 
 class InviteSearchFilter(filters.SearchFilter):
-    """DRF's `SearchFilter`, reporting a bad `search` value under its name like any field."""
+    """`?search=`: the email search of `invites.search` (a prefix of the email, or
+    everyone at a domain), reporting a bad value under its name like any field."""
+
+    search_description = _(  # type: ignore[assignment]
+        "Each term is the start of the email (`ada`, `ada@exa`) or, with a leading `@`, "
+        "a domain matched exactly (`@example.com`); a term with a dot and no `@` "
+        "(`example.com`) is both. Every term must match."
+    )
+
+    def filter_queryset(
+        self, request: Request, queryset: QuerySet[Any], view: APIView
+    ) -> QuerySet[Any]:
+        """`queryset` narrowed to the invites that every search term matches."""
+        return search_invites(queryset, self.get_search_terms(request))
 
     def get_search_terms(self, request: Request) -> list[str]:
         """The search terms, or a 400 `{"search": [...]}` (e.g. for a NUL character)."""
