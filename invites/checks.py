@@ -10,6 +10,7 @@
   a cache that stores nothing.
 - E021 EMAIL_RETRY_DELAYS is not a list or tuple of non-negative seconds or timedeltas.
 - E012 IMPORT_MAX_ROWS or IMPORT_MAX_BYTES is not a positive integer.
+- E050 EXACT_COUNT_LIMIT is neither None nor a positive integer.
 """
 
 from __future__ import annotations
@@ -84,6 +85,17 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         limit = user_settings.get(key, DEFAULTS[key])
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             errors.append(Error(f"INVITES[{key!r}] must be a positive integer.", id="invites.E012"))
+
+    count_limit = user_settings.get("EXACT_COUNT_LIMIT", DEFAULTS["EXACT_COUNT_LIMIT"])
+    if count_limit is not None and (
+        isinstance(count_limit, bool) or not isinstance(count_limit, int) or count_limit < 1
+    ):
+        errors.append(
+            Error(
+                "INVITES['EXACT_COUNT_LIMIT'] must be None or a positive integer.",
+                id="invites.E050",
+            )
+        )
 
     if not isinstance(user_settings.get("SEND_EMAILS", DEFAULTS["SEND_EMAILS"]), bool):
         errors.append(Error("INVITES['SEND_EMAILS'] must be True or False.", id="invites.E005"))

@@ -32,6 +32,9 @@ DEFAULTS: dict[str, Any] = {
     # Most addresses and bytes one import (admin page, `import_invites`) takes.
     "IMPORT_MAX_ROWS": 100_000,
     "IMPORT_MAX_BYTES": 10 * 1024 * 1024,
+    # The invite lists (admin, API) count matching rows up to this many, then report a
+    # lower bound; None: always the exact count.
+    "EXACT_COUNT_LIMIT": None,
 }
 
 
@@ -102,6 +105,11 @@ class InvitesSettings:
     @property
     def IMPORT_MAX_BYTES(self) -> int:
         return int(self._get("IMPORT_MAX_BYTES"))
+
+    @property
+    def EXACT_COUNT_LIMIT(self) -> int | None:
+        value = self._get("EXACT_COUNT_LIMIT")
+        return None if value is None else int(value)
 
     @property
     def SITE_URL(self) -> str | None:

@@ -39,6 +39,7 @@ from invites.exceptions import (
     UserAlreadyExists,
 )
 from invites.models import Invite
+from invites.pagination import LimitedCountPaginator
 from invites.search import search_invites, search_terms
 
 # The name of the change page's "Resend" submit button (see submit_line.html).
@@ -103,6 +104,8 @@ class InviteAdmin(DeliveryAdminMixin, RefreshActionMixin, ImportInvitesMixin, ad
     # No date hierarchy: its months are a DISTINCT over every row. And no full count
     # beside the filtered one: a second COUNT(*) over the whole table.
     show_full_result_count = False
+    # The filtered count stops at `INVITES["EXACT_COUNT_LIMIT"]` when one is set.
+    paginator = LimitedCountPaginator
     actions = ["refresh_tokens", "resend_failed_emails"]
     form = InviteChangeForm
     add_form = InviteAddForm

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from invites.models import Invite, InviteQuerySet, InviteStatus
 from invites.ordering import with_tie_breaker
+from invites.pagination import LimitedCountPaginator
 from invites.search import search_invites
 from invites.targets import resolve_target_type
 
@@ -169,6 +170,7 @@ class InvitePagination(PageNumberPagination):
     page number (empty, or DRF's `last`) is a 404 like any page past the end.
     """
 
+    django_paginator_class = LimitedCountPaginator
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
