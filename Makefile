@@ -58,7 +58,9 @@ lint: $(VENV)/.dev
 # (BENCH_IMPORT_ARGS, e.g. "--sizes 1000 100000"); then, on PostgreSQL, delivery: refresh
 # with emails off vs queued, and the drain rate of 2 db_worker processes vs one process
 # with no queue (benchmarks/bench_delivery.py); the same on Redis + RQ (2 rqworker
-# processes, a throw-away redis-server) when django-tasks-rq and redis-server are there.
+# processes, a throw-away redis-server) when django-tasks-rq and redis-server are there;
+# last, the invite lists (admin and API) at 2,000 and 1,000,000 invites
+# (benchmarks/bench_scale.py, BENCH_SCALE_ARGS, e.g. "--count-limit 1000").
 bench: $(VENV)/.dev
 	$(PY) benchmarks/bench_refresh.py $(BENCH_ARGS)
 	$(PY) benchmarks/bench_import.py $(BENCH_IMPORT_ARGS)
@@ -71,6 +73,7 @@ bench: $(VENV)/.dev
 			echo "django-tasks-rq (requirements-rq.txt) or redis-server missing: RQ delivery benchmark skipped."; \
 		fi; \
 		DATABASE_URL="$(BENCH_PG_URL)" $(PY) benchmarks/bench_import.py $(BENCH_IMPORT_ARGS); \
+		DATABASE_URL="$(BENCH_PG_URL)" $(PY) benchmarks/bench_scale.py $(BENCH_SCALE_ARGS); \
 	else \
 		echo "PostgreSQL at BENCH_PG_URL=$(BENCH_PG_URL) does not answer: PostgreSQL run skipped."; \
 	fi

@@ -256,7 +256,7 @@ class Invite(models.Model):
                 name="invites_target_whole_or_none",
             ),
         ]
-        indexes = [models.Index(fields=["created_at"], name="invites_created_idx"), *LIST_INDEXES]
+        indexes = LIST_INDEXES
 
     def __str__(self) -> str:
         return self.email

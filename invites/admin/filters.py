@@ -73,6 +73,12 @@ class TargetTypeListFilter(admin.SimpleListFilter):
         if value == NO_TARGET:
             return queryset.filter(target_type__isnull=True)
         app_label, dot, model = (value or "").partition(".")
-        if dot:
-            return queryset.filter(target_type__app_label=app_label, target_type__model=model)
-        return queryset
+        if not dot:
+            return queryset
+        # By the content type's id (from Django's cache), not a join on its name: then
+        # the index on (target_type, created_at) serves the filtered list in order.
+        try:
+            content_type = ContentType.objects.get_by_natural_key(app_label, model)
+        except ContentType.DoesNotExist:
+            return queryset.none()
+        return queryset.filter(target_type=content_type)

@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-from invites.migration_operations import AddIndexConcurrently
+from invites.migration_operations import AddIndexConcurrently, RemoveIndexConcurrently
 
 BATCH_SIZE = 2000
 
@@ -100,4 +100,6 @@ class Migration(migrations.Migration):
             model_name='invite',
             index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['email_key'], name='invites_email_key_idx', opclasses=['varchar_pattern_ops']),
         ),
+        # Replaced by invites_live_created_idx, which also serves the tie-breaker.
+        RemoveIndexConcurrently(model_name="invite", name="invites_created_idx"),
     ]
