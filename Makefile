@@ -19,7 +19,7 @@ $(VENV)/.runtime: requirements.txt
 	$(PY) -m pip install -r requirements.txt
 	touch $@
 
-$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt requirements-test.txt requirements-rq.txt
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt requirements-test.txt requirements-rq.txt requirements-allauth.txt
 	$(PY) -m pip install -r requirements-dev.txt
 	touch $@
 
@@ -36,6 +36,11 @@ COVERAGE_RUN ?= $(if $(findstring postgres,$(DATABASE_URL)),postgresql,sqlite)
 
 test: $(VENV)/.dev
 	COVERAGE_FILE=.coverage.$(COVERAGE_RUN) $(PY) -m pytest --cov --cov-report= --cov-fail-under=0 $(PYTEST_ARGS)
+	@# The django-allauth integration runs under its own settings, where allauth is installed.
+	@if $(PY) -c "import allauth" 2>/dev/null; then \
+		COVERAGE_FILE=.coverage.$(COVERAGE_RUN)-allauth $(PY) -m pytest --cov --cov-report= \
+			--cov-fail-under=0 --ds=tests.allauth.settings tests/allauth $(PYTEST_ARGS); \
+	else echo "django-allauth is not installed: tests/allauth/ skipped."; fi
 
 # Coverage of invites/ over the runs of `make test` so far (e.g. SQLite, then PostgreSQL):
 # combines their data files and fails under the floor set in pyproject.toml.

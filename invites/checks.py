@@ -10,6 +10,9 @@
   a cache that stores nothing.
 - E021 EMAIL_RETRY_DELAYS is not a list or tuple of non-negative seconds or timedeltas.
 - E012 IMPORT_MAX_ROWS or IMPORT_MAX_BYTES is not a positive integer.
+- E040 INVITE_ONLY is not True or False; E041 it is on without `invites.contrib.allauth`
+  installed (nothing would close sign-up). The contrib app checks its own adapters
+  (`invites.contrib.allauth.checks`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS
 from django.core.cache.backends.dummy import DummyCache
@@ -90,6 +94,8 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
 
     if not isinstance(user_settings.get("LOGIN_ON_ACCEPT", DEFAULTS["LOGIN_ON_ACCEPT"]), bool):
         errors.append(Error("INVITES['LOGIN_ON_ACCEPT'] must be True or False.", id="invites.E030"))
+
+    errors.extend(_check_invite_only(user_settings))
 
     rate = user_settings.get("ACCEPT_RATE", DEFAULTS["ACCEPT_RATE"])
     if not isinstance(rate, str) or not RATE_RE.match(rate):
@@ -172,6 +178,23 @@ def _check_site_url(user_settings: dict[str, Any]) -> list[CheckMessage]:
             id="invites.W002",
         )
     ]
+
+
+def _check_invite_only(user_settings: dict[str, Any]) -> list[CheckMessage]:
+    invite_only = user_settings.get("INVITE_ONLY", DEFAULTS["INVITE_ONLY"])
+    if not isinstance(invite_only, bool):
+        return [Error("INVITES['INVITE_ONLY'] must be True or False.", id="invites.E040")]
+    if invite_only and not apps.is_installed("invites.contrib.allauth"):
+        return [
+            Error(
+                "INVITES['INVITE_ONLY'] is on, but 'invites.contrib.allauth' is not in "
+                "INSTALLED_APPS: nothing closes sign-up to people without an invite.",
+                hint="Add 'invites.contrib.allauth' (with django-allauth), or turn "
+                "INVITE_ONLY off.",
+                id="invites.E041",
+            )
+        ]
+    return []
 
 
 def _check_adapter(user_settings: dict[str, Any]) -> list[CheckMessage]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 
 DEFAULTS: dict[str, Any] = {
@@ -32,7 +33,13 @@ DEFAULTS: dict[str, Any] = {
     # Most addresses and bytes one import (admin page, `import_invites`) takes.
     "IMPORT_MAX_ROWS": 100_000,
     "IMPORT_MAX_BYTES": 10 * 1024 * 1024,
+    # With `invites.contrib.allauth`: allauth's sign-up only through an opened invite.
+    "INVITE_ONLY": False,
 }
+
+# The adapter when the project names none and `invites.contrib.allauth` is installed:
+# the same decisions, with allauth's login as the accept page's sign-in link.
+ALLAUTH_ADAPTER = "invites.contrib.allauth.adapter.AllauthInviteAdapter"
 
 
 class InvitesSettings:
@@ -74,7 +81,15 @@ class InvitesSettings:
 
     @property
     def ADAPTER(self) -> str:
+        user_settings = getattr(settings, "INVITES", None) or {}
+        named = isinstance(user_settings, dict) and "ADAPTER" in user_settings
+        if not named and apps.is_installed("invites.contrib.allauth"):
+            return ALLAUTH_ADAPTER
         return str(self._get("ADAPTER"))
+
+    @property
+    def INVITE_ONLY(self) -> bool:
+        return bool(self._get("INVITE_ONLY"))
 
     @property
     def SITE_NAME(self) -> str | None:

@@ -37,7 +37,7 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.debug import sensitive_variables
 
-from invites import services
+from invites import services, signals
 from invites.adapter import get_adapter
 from invites.conf import invites_settings
 from invites.exceptions import InviteError, UserAlreadyExists
@@ -92,6 +92,7 @@ class AcceptPageView(View):
             return opened
         if opened.has_account and not grants_something(opened.invite):
             return error_page(request, UserAlreadyExists.code)
+        signals.send_robust(signals.invite_opened, Invite, invite=opened.invite, request=request)
         if request.user.is_authenticated and not is_invitee(request.user, opened.invite):
             return self.show(request, self.wrong_account_template_name, opened.invite, status=403)
         if not opened.has_account:
