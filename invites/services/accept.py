@@ -63,7 +63,8 @@ def accept_invite_for_new_user(
 
     For sign-up flows that build and validate the user themselves (django-allauth's
     form, a social login): `user` is unsaved and carries the invite's email. The invite
-    is marked accepted, then `save(user)` runs (default: `user.save()`), then the grants
+    is marked accepted, the user takes the invite's spelling of the email, then
+    `save(user)` runs (default: `user.save()`), then the grants
     and `invite_accepting`, all in one transaction: anything raising leaves no user and
     the invite open. Raises what `accept_invite` raises for the token, then
     `InviteEmailMismatch` when the user's email is not the invite's (compared as
@@ -73,12 +74,15 @@ def accept_invite_for_new_user(
     if user.pk is not None:
         raise ValueError("accept_invite_for_new_user() takes an unsaved user.")
     adapter = get_adapter()
-    email = getattr(user, get_user_model().get_email_field_name(), None)
+    email_field = get_user_model().get_email_field_name()
+    email = getattr(user, email_field, None)
     with transaction.atomic():
         invite = find_open_invite(token, lock=True)
         if not isinstance(email, str) or email_key(email) != invite.email_key:
             raise InviteEmailMismatch()
         _check_no_user(invite)
+        # The address the invite went to, as every accept records it.
+        setattr(user, email_field, invite.email)
         mark_accepted(invite)
         if save is None:
             save_new_user(user, invite.email, derive_username=False)

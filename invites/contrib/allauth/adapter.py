@@ -10,7 +10,6 @@ allauth's "sign up closed" page. Subclass it as any allauth adapter.
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
-from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.forms import BaseForm
@@ -89,7 +88,6 @@ class InviteAccountAdapter(DefaultAccountAdapter):
         user = super().save_user(request, user, form, commit=False)
         if not commit:
             return user
-        setattr(user, get_user_model().get_email_field_name(), invite.email)
         reset = session.form_signup.set(True)
         try:
             services.accept_invite_for_new_user(token, user=user)
