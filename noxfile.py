@@ -192,3 +192,16 @@ def thirdparty(session: nox.Session, django: str, py: str) -> None:
         str(wheel),
         external=True,
     )
+    if (django, py) in ALLAUTH:
+        session.run(
+            sys.executable,
+            "scripts/thirdparty_install.py",
+            "--django",
+            django,
+            "--python",
+            str(interpreter).strip(),
+            "--wheel",
+            str(wheel),
+            "--allauth",
+            external=True,
+        )
