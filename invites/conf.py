@@ -32,6 +32,8 @@ DEFAULTS: dict[str, Any] = {
     # Most addresses and bytes one import (admin page, `import_invites`) takes.
     "IMPORT_MAX_ROWS": 100_000,
     "IMPORT_MAX_BYTES": 10 * 1024 * 1024,
+    # The alias in settings.CACHES that holds the accept rate limit's counters.
+    "RATE_LIMIT_CACHE": "default",
 }
 
 
@@ -67,6 +69,10 @@ class InvitesSettings:
     @property
     def ACCEPT_RATE(self) -> str:
         return str(self._get("ACCEPT_RATE"))
+
+    @property
+    def RATE_LIMIT_CACHE(self) -> str:
+        return str(self._get("RATE_LIMIT_CACHE"))
 
     @property
     def LOGIN_ON_ACCEPT(self) -> bool:
