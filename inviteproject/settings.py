@@ -178,9 +178,10 @@ if site_url := env.str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else
 
 # The accept rate limit counts in the default cache, so every process that serves the
 # site must share it: without DEBUG the default is the database cache (create its table
-# once with `manage.py createcachetable`), or with TASKS_BACKEND=rq the same Redis server
-# as the queue; any cache works (CACHE_URL=rediscache://127.0.0.1:6379/1). A
-# process-local cache is for development.
+# once with `manage.py createcachetable`; `make run` does), large enough that culling
+# cannot delete a client's counter, or with TASKS_BACKEND=rq the same Redis server as the
+# queue; any cache works (CACHE_URL=rediscache://127.0.0.1:6379/1). A process-local cache
+# is for development.
 if TASKS_BACKEND == "rq" and not env.str("CACHE_URL", default=""):
     CACHES = {
         "default": {
@@ -191,7 +192,8 @@ if TASKS_BACKEND == "rq" and not env.str("CACHE_URL", default=""):
 else:
     CACHES = {
         "default": env.cache_url(
-            "CACHE_URL", default="locmemcache://" if DEBUG else "dbcache://invites_cache"
+            "CACHE_URL",
+            default="locmemcache://" if DEBUG else "dbcache://invites_cache?max_entries=100000",
         )
     }
 

@@ -32,6 +32,9 @@ CACHE_KEY = "throttle_invites_accept_{ident}"
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # The prefix length under which IPv6 addresses share one counter.
 IPV6_PREFIX = 64
+# Fewest entries a culling cache (locmem, database, file) must hold before it deletes
+# some: below it, attempts from that many addresses within one period wipe a counter.
+MIN_RATE_LIMIT_ENTRIES = 100_000
 # Seconds a client is told to wait when the cache cannot count its attempt.
 UNAVAILABLE_RETRY_AFTER = 30
 
