@@ -63,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A database that does not answer: a 503 page with Retry-After instead of a 500.
+    "invites.middleware.ServiceUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "inviteproject.urls"

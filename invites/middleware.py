@@ -37,6 +37,7 @@ def unavailable_response(retry_after: int) -> HttpResponse:
     html = render_to_string(UNAVAILABLE_TEMPLATE, {"seconds": retry_after})
     response = HttpResponse(html, status=503)
     response["Retry-After"] = str(retry_after)
+    response["Referrer-Policy"] = "no-referrer"  # the page may be at a URL with a token
     add_never_cache_headers(response)
     return response
 
