@@ -13,10 +13,12 @@ from contextlib import contextmanager
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import InterfaceError, connection
+from django.http import HttpResponse
 from django.test import Client
 from rest_framework.test import APIClient
 
+from invites.middleware import ServiceUnavailableMiddleware
 from invites.tokens import mint_token
 from tests.accept_page.helpers import ACCEPT, assert_page_headers, open_link, page_text
 from tests.api.helpers import ACCEPT as API_ACCEPT
@@ -142,3 +144,14 @@ def test_the_demo_answers_503_while_its_database_is_down(tmp_path):
     assert page == "503 30 text/html; charset=utf-8"
     assert "OperationalError" in result.stderr  # logged for the operators
     assert token not in result.stdout + result.stderr
+
+
+def test_the_middleware_leaves_every_other_error_to_django(rf):
+    middleware = ServiceUnavailableMiddleware(lambda request: HttpResponse())
+    request = rf.get("/")
+    assert middleware.process_exception(request, RuntimeError("a bug")) is None
+    assert middleware(request).status_code == 200
+    response = middleware.process_exception(request, InterfaceError("connection already closed"))
+    assert response is not None
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
