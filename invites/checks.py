@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+from django.core.cache import caches
 from django.core.cache.backends.db import DatabaseCache
 from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.filebased import FileBasedCache
@@ -222,7 +222,7 @@ def check_rate_limit_cache(app_configs: Any = None, **kwargs: Any) -> list[Check
     if settings.DEBUG:
         return []
     try:
-        backend = import_string(settings.CACHES[DEFAULT_CACHE_ALIAS]["BACKEND"])
+        backend = import_string(settings.CACHES[invites_settings.RATE_LIMIT_CACHE]["BACKEND"])
     except (ImportError, KeyError, TypeError):
         return []  # Django's own checks report a broken CACHES
     hint = (

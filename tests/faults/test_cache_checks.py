@@ -13,7 +13,7 @@ from django.core.cache import caches
 from django.core.management import call_command
 from django.test import RequestFactory
 
-from invites.checks import check_rate_limit_cache_store
+from invites.checks import check_rate_limit_cache, check_rate_limit_cache_store
 from invites.ratelimit import MIN_RATE_LIMIT_ENTRIES, accept_allowed
 
 pytestmark = pytest.mark.django_db
@@ -127,3 +127,13 @@ def test_redis_is_not_warned_about(settings):
 def test_a_development_server_is_not_warned_about(settings, culling_config):
     settings.DEBUG = True
     assert ids() == []
+
+
+def test_the_process_local_warning_looks_at_the_rate_limit_cache(settings):
+    settings.DEBUG = False
+    settings.INVITES = {"RATE_LIMIT_CACHE": "throttle"}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache"},
+        "throttle": locmem_cache(MAX_ENTRIES=MIN_RATE_LIMIT_ENTRIES)["default"],
+    }
+    assert [message.id for message in check_rate_limit_cache()] == ["invites.W003"]

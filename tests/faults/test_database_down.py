@@ -118,8 +118,16 @@ def test_without_the_middleware_a_page_is_still_a_500(pending_invite):
     assert "Retry-After" not in response
 
 
-def test_the_demo_answers_503_while_its_database_is_down(tmp_path):
-    """The demo as deployed, its database at a closed port, its cache answering."""
+@pytest.mark.parametrize(
+    "database_url",
+    [
+        "postgres://invites:invites@127.0.0.1:1/unreachable",
+        "sqlite:////nonexistent-directory/invites.sqlite3",
+    ],
+    ids=["postgresql", "sqlite"],
+)
+def test_the_demo_answers_503_while_its_database_is_down(tmp_path, database_url):
+    """The demo as deployed, its database unreachable, its cache answering."""
     token = mint_token(uuid.uuid4()).token
     body = json.dumps({"token": token, "password": PASSWORD})
     result = run_demo(
@@ -133,7 +141,7 @@ def test_the_demo_answers_503_while_its_database_is_down(tmp_path):
         DEBUG="false",
         ALLOWED_HOSTS="testserver",
         SITE_URL="https://invites.example.org",
-        DATABASE_URL="postgres://invites:invites@127.0.0.1:1/unreachable",
+        DATABASE_URL=database_url,
         CACHE_URL="locmemcache://",
         EMAIL_URL=f"filemail:///{tmp_path}",
         ADMINS="",
