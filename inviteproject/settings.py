@@ -150,6 +150,11 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 # Origins allowed to POST forms besides the site's own, e.g. https://*.example.org.
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# Invitees sign in with their email (the admin's username works too).
+AUTHENTICATION_BACKENDS = [
+    "inviteproject.auth.EmailBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 # Invitees sign in here after accepting (the admin's login refuses non-staff users).
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "profile"

@@ -7,6 +7,7 @@ environment; ENV_FILE points at no file, so a developer's `.env` cannot interfer
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -208,11 +209,12 @@ def test_an_unknown_tasks_backend_name_is_refused():
     assert "TASKS_BACKEND must be one of immediate, database, rq" in out.stderr
 
 
-def test_seed_demo_creates_an_admin_and_invites_once(tmp_path):
+def test_seed_demo_creates_an_admin_and_invites_once_and_sums_them_up(tmp_path):
+    mail = tmp_path / "mail"
     env = demo_env(
         DEBUG="true",
         DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}",
-        EMAIL_URL="dummymail://",
+        EMAIL_URL=f"filemail:///{mail}",
         DJANGO_SETTINGS_MODULE="inviteproject.settings",
     )
 
@@ -230,7 +232,30 @@ def test_seed_demo_creates_an_admin_and_invites_once(tmp_path):
     first = manage("seed_demo")
     again = manage("seed_demo")
 
-    assert "Created superuser 'admin' with password: " in first
-    assert "Created 4 demo invites." in first
-    assert "Superuser 'admin' exists already" in again
-    assert "Demo invites exist already." in again
+    lines = first.splitlines()
+    assert lines[0] == "The demo is ready."
+    assert re.fullmatch(
+        r"  Admin: +http://127\.0\.0\.1:8000/admin/  user admin, password \S{16}", lines[1]
+    )
+    link = r"http://127\.0\.0\.1:8000/invites/accept/\?token=[\w-]{43}"
+    assert lines[2] == "  Invites:"
+    assert len(lines) == 7
+    invites = [line.split() for line in lines[3:]]
+    assert [(status, email) for status, email, *_ in invites] == [
+        ("pending", "ada@example.com"),
+        ("expired", "alan@example.com"),
+        ("accepted", "edsger@example.com"),
+        ("pending", "grace@example.com"),
+    ]
+    assert [re.fullmatch(link, rest[0]) is not None for _, _, *rest in invites] == [
+        True,
+        False,
+        False,
+        True,
+    ]
+    # Seeded invites send no email, so none claims an expired or accepted invite is open.
+    assert not mail.exists() or not list(mail.iterdir())
+    assert "Content-Type" not in first
+
+    assert "password unchanged" in again
+    assert "pending   ada@example.com      (link shown once; resend it from the admin)" in again
