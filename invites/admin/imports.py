@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -17,21 +17,29 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from invites import services
+from invites import jobs, services
 from invites.admin.forms import InviteImportForm
 from invites.admin.grants import Grants
-from invites.admin.preview import ImportPreview, read_again, sign_import, unsign_import
+from invites.admin.jobs import AdminJobsMixin
+from invites.admin.preview import (
+    ImportPreview,
+    SignedImport,
+    read_again,
+    sign_import,
+    unsign_import,
+)
 from invites.conf import invites_settings
 from invites.exceptions import (
     InvalidImportFile,
     InvalidImportRows,
 )
+from invites.models import AdminJobKind
 
 # The name of the import page's confirm button.
 IMPORT_CONFIRM = "_confirm"
 
 
-class ImportInvitesMixin(admin.ModelAdmin):
+class ImportInvitesMixin(AdminJobsMixin):
     """`InviteAdmin`'s import page, at `import/` beside its other views."""
 
     def get_urls(self) -> list[URLPattern]:
@@ -95,6 +103,8 @@ class ImportInvitesMixin(admin.ModelAdmin):
             )
             return HttpResponseRedirect(request.path)
         skip, user = signed.skip_existing, admin_user(request)
+        if len(rows) > invites_settings.BACKGROUND_IMPORT_ROWS:
+            return self.submit_import(request, payload, signed, total=len(rows))
         try:
             grants = Grants.from_signed(signed.grants)
             result = services.import_invites(
@@ -145,6 +155,28 @@ class ImportInvitesMixin(admin.ModelAdmin):
         return HttpResponseRedirect(
             reverse("admin:invites_invite_changelist", current_app=self.admin_site.name)
         )
+
+    def submit_import(
+        self, request: HttpRequest, payload: str, signed: SignedImport, *, total: int
+    ) -> HttpResponse:
+        """Hand a large import to a background job, and show its progress page.
+
+        The same confirmation posted twice finds the same job: its key is the digest of
+        the signed preview.
+        """
+        job = jobs.submit_job(
+            AdminJobKind.IMPORT,
+            key=jobs.job_key(AdminJobKind.IMPORT, payload),
+            input={
+                "text": signed.text,
+                "csv": signed.csv,
+                "skip": signed.skip_existing,
+                "grants": signed.grants,
+            },
+            total=total,
+            created_by=admin_user(request),
+        )
+        return HttpResponseRedirect(self.job_url(job))
 
     def render_import(
         self, request: HttpRequest, form: InviteImportForm, preview: ImportPreview | None
