@@ -216,3 +216,22 @@ def test_a_job_whose_worker_died_is_run_again_exactly_once(
     assert Invite.objects.count() == 7
     assert jobs.run_admin_job.call(str(job.pk)) == "skipped"  # a late duplicate task
     assert Invite.objects.count() == 7
+
+
+def test_one_large_preview_at_a_time(admin_client):
+    from django.core.cache import cache
+
+    from invites.admin.imports import PREVIEW_SLOT_BYTES, PREVIEW_SLOT_KEY
+
+    large = rows(PREVIEW_SLOT_BYTES // 20)
+    assert len(large) > PREVIEW_SLOT_BYTES
+    cache.add(PREVIEW_SLOT_KEY, "another worker", timeout=60)
+    response = admin_client.post(IMPORT, {"file": SimpleUploadedFile("f.csv", large)}, follow=True)
+    page = response.content.decode()
+    assert "Another large import is being previewed right now." in page
+    assert 'name="payload"' not in page
+    # A small preview needs no slot; a large one runs once the slot is free, and frees it.
+    assert payload_of(admin_client, rows(3))
+    cache.delete(PREVIEW_SLOT_KEY)
+    assert payload_of(admin_client, large)
+    assert cache.get(PREVIEW_SLOT_KEY) is None
