@@ -164,7 +164,7 @@ def claim(job_id: str) -> AdminJob | None:
     now = timezone.now()
     stale = now - invites_settings.BACKGROUND_JOB_STALE
     with transaction.atomic(using=using):
-        _advisory_lock(using, CLAIM_LOCK, transactional=True)
+        _advisory_lock(using, CLAIM_LOCK)
         job = AdminJob.objects.using(using).select_for_update().filter(pk=job_id).first()
         if job is None or job.is_finished:
             return None
@@ -193,12 +193,12 @@ def _can_wait() -> bool:
     return bool(run_admin_job.get_backend().supports_defer)
 
 
-def _advisory_lock(using: str, key: int, *, transactional: bool) -> None:
+def _advisory_lock(using: str, key: int) -> None:
+    """On PostgreSQL, wait for `key`'s advisory lock, held until the transaction ends."""
     connection = connections[using]
     if connection.vendor == "postgresql":
-        function = "pg_advisory_xact_lock" if transactional else "pg_advisory_lock"
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {function}(%s)", [key])
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
 def _job_lock_key(job: AdminJob) -> int:
@@ -244,7 +244,7 @@ def _run_in_transaction(job: AdminJob, work: Callable[[AdminJob, Progress], None
     progress = Progress(job, using)
     try:
         with transaction.atomic(using=using):
-            _advisory_lock(using, _job_lock_key(job), transactional=True)
+            _advisory_lock(using, _job_lock_key(job))
             current = AdminJob.objects.using(using).filter(pk=job.pk).values("status").first()
             if current is None or current["status"] != AdminJobStatus.RUNNING:
                 return  # another run finished it while this one waited

@@ -235,3 +235,53 @@ def test_one_large_preview_at_a_time(admin_client):
     cache.delete(PREVIEW_SLOT_KEY)
     assert payload_of(admin_client, large)
     assert cache.get(PREVIEW_SLOT_KEY) is None
+
+
+def import_job(text: str, **fields) -> AdminJob:
+    data = {"text": text, "csv": True, "skip": False, "grants": {}}
+    return AdminJob.objects.create(kind="import", key=text, input=data, **fields)
+
+
+def test_a_refresh_refused_at_run_time_fails_and_changes_nothing(pending_invite, accepted_invite):
+    digest = pending_invite.token_hash
+    job = AdminJob.objects.create(
+        kind="refresh", key="r", input={"ids": [str(pending_invite.pk), str(accepted_invite.pk)]}
+    )
+    assert jobs.run_admin_job.call(str(job.pk)) == "failed"
+    job.refresh_from_db()
+    assert job.result["error"].startswith("Nothing was refreshed")
+    assert job.bad_rows == [
+        {"line": "", "email": str(accepted_invite.pk), "code": "already_accepted"}
+    ]
+    pending_invite.refresh_from_db()
+    assert pending_invite.token_hash == digest
+    deleted = AdminJob.objects.create(
+        kind="refresh", key="d", input={"ids": ["00000000-0000-0000-0000-000000000000"]}
+    )
+    assert jobs.run_admin_job.call(str(deleted.pk)) == "failed"
+
+
+def test_an_unreadable_input_fails_the_job():
+    job = import_job("name\nno email column\n")
+    assert jobs.run_admin_job.call(str(job.pk)) == "failed"
+    job.refresh_from_db()
+    assert "email" in job.result["error"] and job.input is None
+
+
+def test_an_unexpected_error_fails_the_job_and_is_raised():
+    job = AdminJob.objects.create(kind="import", key="broken", input={"csv": True})
+    with pytest.raises(KeyError):
+        jobs.run_admin_job.call(str(job.pk))
+    job.refresh_from_db()
+    assert job.status == AdminJobStatus.FAILED
+    assert job.result["error"].startswith("The job failed unexpectedly")
+
+
+def test_a_queued_job_whose_task_was_lost_is_queued_again(django_capture_on_commit_callbacks):
+    job = import_job("email\na@example.com\n")
+    AdminJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    assert jobs.recover_jobs() == 1  # the immediate backend runs it at once
+    job.refresh_from_db()
+    assert job.status == AdminJobStatus.DONE and Invite.objects.count() == 1
+    assert jobs.run_admin_job.call(str(job.pk)) == "skipped"
+    assert jobs.run_admin_job.call("00000000-0000-0000-0000-000000000000") == "skipped"
