@@ -20,6 +20,7 @@ Usage: BG_DATABASE_URL=postgres://... .venv/bin/python scripts/bg_import.py
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -168,7 +169,9 @@ def main() -> None:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
-    if "[CRITICAL] WORKER TIMEOUT" in (logs / "gunicorn.log").read_text():
+    timed_out = "WORKER TIMEOUT" in (logs / "gunicorn.log").read_text()
+    shutil.rmtree(work, ignore_errors=True)
+    if timed_out:
         fail("a gunicorn worker timed out")
     log("passed")
 
