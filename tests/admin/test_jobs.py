@@ -285,3 +285,22 @@ def test_a_queued_job_whose_task_was_lost_is_queued_again(django_capture_on_comm
     assert job.status == AdminJobStatus.DONE and Invite.objects.count() == 1
     assert jobs.run_admin_job.call(str(job.pk)) == "skipped"
     assert jobs.run_admin_job.call("00000000-0000-0000-0000-000000000000") == "skipped"
+
+
+def test_a_running_job_shows_its_progress_and_polls(admin_client):
+    job = import_job("email\na@example.com\n", status="running", done=5000, total=20000)
+    AdminJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
+    url = f"/admin/invites/invite/jobs/{job.pk}/"
+    page = admin_client.get(url).content.decode()
+    assert '<progress id="job-progress" max="20000" value="5000">' in page
+    assert f'data-status-url="{url}status/"' in page and "<script>" in page
+    status = json.loads(admin_client.get(f"{url}status/").content)
+    assert status == {
+        "id": str(job.pk),
+        "kind": "import",
+        "status": "running",
+        "done": 5000,
+        "total": 20000,
+        "finished": False,
+        "result": None,
+    }
