@@ -14,6 +14,9 @@
 - W071 the rate limit's cache is a database cache whose table does not exist (a warning,
   so that `migrate` still runs before `createcachetable`).
 - W070 the rate limit's cache culls at fewer entries than `MIN_RATE_LIMIT_ENTRIES`.
+- E090 IMPORT_MAX_COLUMNS, BACKGROUND_IMPORT_ROWS, BACKGROUND_REFRESH_IDS or
+  BACKGROUND_MAX_JOBS is not a positive integer; E091 BACKGROUND_JOB_STALE is not a
+  positive timedelta or number of seconds.
 """
 
 from __future__ import annotations
@@ -92,6 +95,26 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         limit = user_settings.get(key, DEFAULTS[key])
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             errors.append(Error(f"INVITES[{key!r}] must be a positive integer.", id="invites.E012"))
+
+    for key in (
+        "IMPORT_MAX_COLUMNS",
+        "BACKGROUND_IMPORT_ROWS",
+        "BACKGROUND_REFRESH_IDS",
+        "BACKGROUND_MAX_JOBS",
+    ):
+        limit = user_settings.get(key, DEFAULTS[key])
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            errors.append(Error(f"INVITES[{key!r}] must be a positive integer.", id="invites.E090"))
+    stale = user_settings.get("BACKGROUND_JOB_STALE", DEFAULTS["BACKGROUND_JOB_STALE"])
+    seconds = stale.total_seconds() if isinstance(stale, timedelta) else stale
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0:
+        errors.append(
+            Error(
+                "INVITES['BACKGROUND_JOB_STALE'] must be a positive timedelta or number of "
+                "seconds.",
+                id="invites.E091",
+            )
+        )
 
     if not isinstance(user_settings.get("SEND_EMAILS", DEFAULTS["SEND_EMAILS"]), bool):
         errors.append(Error("INVITES['SEND_EMAILS'] must be True or False.", id="invites.E005"))
