@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from invites.adapter import DefaultInviteAdapter
+from invites.addresses import validate_address
 from invites.metadata import validate_metadata as validate_metadata_limits
 from invites.models import email_key
 from invites.targets import resolve_groups, target_key
@@ -88,6 +89,7 @@ def parse_entry(entry: Any, *, role: str = "") -> Entry:
             code="max_length",
             params={"value": email[:60] + "…"},
         )
+    validate_address(email)
     EMAIL_VALIDATOR(email)
     return Entry(email=email, key=email_key(email), metadata=metadata, role=role)
 
