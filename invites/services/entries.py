@@ -91,7 +91,15 @@ def parse_entry(entry: Any, *, role: str = "") -> Entry:
         )
     validate_address(email)
     EMAIL_VALIDATOR(email)
-    return Entry(email=email, key=email_key(email), metadata=metadata, role=role)
+    key = email_key(email)
+    # A Unicode domain's punycode is longer: the key must fit its column too.
+    if len(key) > 254:
+        raise ValidationError(
+            _("“%(value)s” is longer than 254 characters."),
+            code="max_length",
+            params={"value": email[:60] + "…"},
+        )
+    return Entry(email=email, key=key, metadata=metadata, role=role)
 
 
 def check_role_shape(role: Any) -> None:
