@@ -112,6 +112,9 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
 # Invitees sign in here after accepting (the admin's login refuses non-staff users).
+# Invitees sign in with their email in any case (their username is derived from it).
+AUTHENTICATION_BACKENDS = ["invites.backends.UsernameBackend"]
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "profile"
 LOGOUT_REDIRECT_URL = "login"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
@@ -86,11 +87,23 @@ def save_new_user(user: AbstractBaseUser, email: str, *, derive_username: bool) 
             setattr(user, User.USERNAME_FIELD, free_username(User, email))
 
 
+def derived_username(value: str) -> str:
+    """The username an email derives: NFKC, lower case, and `_` for what a username
+    cannot hold.
+
+    Django's login form NFKC-normalises what is typed, so a username kept in another
+    form could never be typed; in lower case, `invites.backends.UsernameBackend` finds
+    it whatever case the email is typed in.
+    """
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).lower())
+    return re.sub(r"[^\w.@+-]", "_", folded)
+
+
 def free_username(User: Any, email: str) -> str:
     """A username derived from `email` that fits the field and is not taken yet."""
     username_field = User._meta.get_field(User.USERNAME_FIELD)
     max_length = getattr(username_field, "max_length", None) or 150
-    base = re.sub(r"[^\w.@+-]", "_", email)[:max_length]
+    base = derived_username(email)[:max_length]
     candidate = base
     manager = User._default_manager
     for _attempt in range(10):

@@ -30,12 +30,12 @@ User = get_user_model()
 HIDDEN = [
     "zw@exa\u200bmple.com",  # zero-width space
     "zw@exam\u00adple.com",  # soft hyphen
-    "z\u200dw@example.com",  # zero-width joiner
+    "zw@exa\u200dmple.com",  # zero-width joiner
     "zw@example.com\u202e",  # right-to-left override
     "=?utf-8?q?zw?=@example.com",  # an RFC 2047 encoded word
     "=?UTF-8?B?enc=?=@example.com",
     '"\x1b]0;pwned\x07"@example.com',  # a terminal title escape
-    "zw\x07@example.com",
+    '"zw\x07"@example.com',
 ]
 
 
