@@ -10,19 +10,23 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.utils import translation
+from django.utils import timezone, translation
 
 from invites import services
 from invites.addresses import printable
+from invites.exceptions import UserAlreadyExists
 from invites.models import Invite
+from invites.tokens import mint_token
 from tests.admin.helpers import ADD
 from tests.api.helpers import client_for
+from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -133,3 +137,18 @@ def test_an_invite_body_with_a_hidden_character_is_no_json_trick(django_user_mod
     response = client.post("/api/invites/", body, content_type="application/json")
     assert response.status_code == 400
     assert json.loads(response.content)["email"]
+
+
+@pytest.mark.parametrize("address", HIDDEN)
+def test_an_invite_stored_before_the_rules_makes_no_second_account(address, existing_user):
+    # As an older version stored it, without judging the address.
+    invite = Invite(email=address, expires_at=timezone.now() + timedelta(days=1))
+    minted = mint_token(invite.pk)
+    invite.token_nonce, invite.token_hash = minted.nonce, minted.digest
+    invite.save()
+    # Refused as hidden, or (nameprep drops invisible characters from a domain) as
+    # another spelling of the existing user's address.
+    with pytest.raises((ValidationError, UserAlreadyExists)):
+        services.accept_invite(minted.token, password=PASSWORD)
+    assert list(User.objects.all()) == [existing_user]
+    assert not Invite.objects.get(pk=invite.pk).accepted
