@@ -25,7 +25,9 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt requirements-test.txt requir
 
 # Development server with demo data on SQLite (DEBUG on, so no SECRET_KEY needed).
 run: $(VENV)/.runtime
+	DEBUG=$${DEBUG:-true} $(PY) manage.py createcachetable
 	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --noinput
+	DEBUG=$${DEBUG:-true} $(PY) manage.py collectstatic --noinput -v 0
 	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo
 	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver $(HOST):$(PORT)
 

@@ -103,6 +103,7 @@ def tests(session: nox.Session, django: str, db: str) -> None:
         "requirements-test.txt",
         "django-environ",
         "psycopg[binary]",
+        "whitenoise",
         ".[db,anymail,rq]" if with_rq else ".[db,anymail]",
         f"Django~={django}.0",
     )

@@ -32,6 +32,18 @@ DEFAULTS: dict[str, Any] = {
     # Most addresses and bytes one import (admin page, `import_invites`) takes.
     "IMPORT_MAX_ROWS": 100_000,
     "IMPORT_MAX_BYTES": 10 * 1024 * 1024,
+    # The alias in settings.CACHES that holds the accept rate limit's counters.
+    "RATE_LIMIT_CACHE": "default",
+    # Columns of a CSV import beside `email` (each one a metadata key of every invite).
+    "IMPORT_MAX_COLUMNS": 50,
+    # Above these, the admin's import confirm and its bulk refresh run as a background
+    # task with a progress page, instead of in the request.
+    "BACKGROUND_IMPORT_ROWS": 5000,
+    "BACKGROUND_REFRESH_IDS": 10_000,
+    # Background admin jobs running at once; the others wait in the queue.
+    "BACKGROUND_MAX_JOBS": 1,
+    # A running job whose worker gave no sign of life for this long is run again.
+    "BACKGROUND_JOB_STALE": timedelta(minutes=2),
 }
 
 
@@ -69,6 +81,10 @@ class InvitesSettings:
         return str(self._get("ACCEPT_RATE"))
 
     @property
+    def RATE_LIMIT_CACHE(self) -> str:
+        return str(self._get("RATE_LIMIT_CACHE"))
+
+    @property
     def LOGIN_ON_ACCEPT(self) -> bool:
         return bool(self._get("LOGIN_ON_ACCEPT"))
 
@@ -102,6 +118,29 @@ class InvitesSettings:
     @property
     def IMPORT_MAX_BYTES(self) -> int:
         return int(self._get("IMPORT_MAX_BYTES"))
+
+    @property
+    def IMPORT_MAX_COLUMNS(self) -> int:
+        return int(self._get("IMPORT_MAX_COLUMNS"))
+
+    @property
+    def BACKGROUND_IMPORT_ROWS(self) -> int:
+        return int(self._get("BACKGROUND_IMPORT_ROWS"))
+
+    @property
+    def BACKGROUND_REFRESH_IDS(self) -> int:
+        return int(self._get("BACKGROUND_REFRESH_IDS"))
+
+    @property
+    def BACKGROUND_MAX_JOBS(self) -> int:
+        return int(self._get("BACKGROUND_MAX_JOBS"))
+
+    @property
+    def BACKGROUND_JOB_STALE(self) -> timedelta:
+        value = self._get("BACKGROUND_JOB_STALE")
+        if isinstance(value, timedelta):
+            return value
+        return timedelta(seconds=value)
 
     @property
     def SITE_URL(self) -> str | None:

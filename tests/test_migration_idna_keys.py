@@ -19,7 +19,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-MIGRATION = ("invites", "0006_addr_idna_keys")
+MIGRATION = ("invites", "0007_idna_keys")
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

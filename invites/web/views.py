@@ -30,7 +30,7 @@ from typing import Any
 
 from django.contrib.auth import get_user, get_user_model, logout
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -41,8 +41,14 @@ from invites import services
 from invites.adapter import get_adapter
 from invites.conf import invites_settings
 from invites.exceptions import InviteError, UserAlreadyExists
+from invites.middleware import unavailable_response
 from invites.models import Invite
-from invites.ratelimit import accept_allowed, count_attempt, seconds_to_wait
+from invites.ratelimit import (
+    RateLimitUnavailable,
+    accept_allowed,
+    count_attempt,
+    seconds_to_wait,
+)
 from invites.reports import hide_secrets
 from invites.services.acceptance import grants_something
 from invites.tokens import MAX_TOKEN_LENGTH
@@ -87,6 +93,13 @@ class AcceptPageView(View):
     sign_in_template_name = "invites/accept_sign_in.html"
     wrong_account_template_name = "invites/accept_wrong_account.html"
 
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        """As any view, but a rate limit that cannot count refuses with a 503 page."""
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except RateLimitUnavailable as error:
+            return unavailable_response(error.retry_after)
+
     @method_decorator(sensitive_variables())
     def get(self, request: HttpRequest) -> HttpResponse:
         if "token" in request.GET:
@@ -94,6 +107,9 @@ class AcceptPageView(View):
         wait = cookies.remaining_wait(request)
         if wait is not None:
             return throttled_page(request, wait)
+        unavailable = cookies.remaining_unavailable(request)
+        if unavailable is not None:
+            return unavailable_response(wait_seconds(unavailable))
         opened = opened_invite(request)
         if isinstance(opened, HttpResponse):
             return opened
@@ -165,11 +181,19 @@ class AcceptPageView(View):
         """Count the opening, remember the invite, and redirect to the URL without token.
 
         Refused by the rate limit, it redirects too (the 429 is shown there), and
-        forgets any invite opened before: the one this link is for is not known yet.
+        forgets any invite opened before: the one this link is for is not known yet. An
+        opening the limit cannot count (its cache failed) is refused the same way, with
+        a 503 there.
         """
         token = take_token_out_of_request(request)
         response = HttpResponseRedirect(accept_page_url(self.next_url(request)))
-        allowed, wait = accept_allowed(request)
+        try:
+            allowed, wait = accept_allowed(request)
+        except RateLimitUnavailable as error:
+            # Not counted, so not kept: the 503 is shown at the URL without the token.
+            cookies.forget_invite(response)
+            cookies.remember_unavailable(response, request, error.retry_after)
+            return response
         if not allowed:
             cookies.forget_invite(response)
             cookies.remember_wait(response, request, wait_seconds(wait))

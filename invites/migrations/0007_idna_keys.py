@@ -72,7 +72,7 @@ def rekey_with(key_of):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("invites", "0005_delivery_state"),
+        ("invites", "0006_admin_jobs"),
     ]
 
     operations = [
