@@ -152,11 +152,13 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 # Origins allowed to POST forms besides the site's own, e.g. https://*.example.org.
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
-# Invitees sign in with their email (the admin's username works too).
+# Invitees sign in with their email, in any case; the admin's username works too (and
+# an invitee's username, derived from the email, in any case or Unicode form).
 AUTHENTICATION_BACKENDS = [
     "inviteproject.auth.EmailBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "invites.backends.UsernameBackend",
 ]
+
 # Invitees sign in here after accepting (the admin's login refuses non-staff users).
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "profile"

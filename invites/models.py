@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 import uuid
 from datetime import datetime
 from typing import Any
@@ -15,10 +14,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from invites import addresses
+
 
 def email_key(email: str) -> str:
-    """The form under which two emails count as the same: NFKC, then casefold."""
-    return unicodedata.normalize("NFKC", email).casefold()
+    """The form under which two emails count as the same: NFKC, then casefold, then the
+    domain in its IDNA (punycode) form (`invites.addresses.email_key`)."""
+    return addresses.email_key(email)
 
 
 class InviteStatus(models.TextChoices):
@@ -97,8 +99,8 @@ class LiveInviteManager(models.Manager["Invite"]):
 class Invite(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     email = models.EmailField(_("email"), max_length=254)
-    # NFKC + casefold of `email`: what the database's uniqueness is enforced on, since
-    # neither SQLite nor PostgreSQL has a portable casefold() to index on.
+    # `email_key(email)`: what the database's uniqueness is enforced on, since neither
+    # SQLite nor PostgreSQL has a portable casefold() or IDNA encoding to index on.
     email_key = models.CharField(max_length=254, editable=False)
     accepted = models.BooleanField(_("accepted"), default=False)
     token_hash = models.CharField(_("token digest"), max_length=64, unique=True, editable=False)

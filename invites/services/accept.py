@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
 from invites.adapter import get_adapter
+from invites.addresses import validate_address
 from invites.exceptions import InviteEmailMismatch, UserAlreadyExists
 from invites.models import Invite, email_key
 from invites.services.acceptance import complete_acceptance, mark_accepted
@@ -33,7 +34,8 @@ def accept_invite(token: str, *, password: str, **user_fields: Any) -> AbstractB
 
     Raises `InvalidInviteToken`, `InviteAlreadyAccepted`, `InviteDeclined`,
     `InviteExpired`, `UserAlreadyExists` (that user joins with `join_invite`), or
-    `ValidationError` (password or user fields). The user is built by the adapter
+    `ValidationError` (password or user fields, or an invite email that
+    `validate_address` refuses). The user is built by the adapter
     (`new_user`, then `populate_user` with `user_fields`), always with the invite's
     email; `grant` and `invite_accepting` run in the same transaction, so either
     raising leaves no user and the invite open. Safe against concurrent accepts and
@@ -48,6 +50,9 @@ def accept_invite(token: str, *, password: str, **user_fields: Any) -> AbstractB
     with transaction.atomic():
         invite = find_open_invite(token, lock=True)
         _check_no_user(invite)
+        # An invite stored before addresses were judged as they are now may hide a
+        # character that makes it another spelling of an existing user's mailbox.
+        validate_address(invite.email)
         user, derive_username = build_new_user(adapter, invite, password, user_fields)
         mark_accepted(invite)
         save_new_user(user, invite.email, derive_username=derive_username)

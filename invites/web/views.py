@@ -66,7 +66,14 @@ from invites.web.pages import (
     with_form,
 )
 from invites.web.redact import take_token_out_of_request
-from invites.web.signin import NEXT, accept_page_url, safe_next, sign_in, sign_in_url
+from invites.web.signin import (
+    NEXT,
+    accept_page_url,
+    email_signs_in,
+    safe_next,
+    sign_in,
+    sign_in_url,
+)
 
 # Mistakes on one invite's form (a weak password, a typo): after this many within the
 # period, the form waits, keeping what was typed.
@@ -267,7 +274,7 @@ def accept_done(request: HttpRequest) -> HttpResponse:
     context = {
         "email": email,
         "username": username,
-        "username_is_email": username.casefold() == email.casefold(),
+        "username_is_email": email_signs_in(username, email),
         "login_url": login_url() if not request.user.is_authenticated else None,
         "signed_in": request.user.is_authenticated,
     }
