@@ -19,13 +19,15 @@ $(VENV)/.runtime: requirements.txt
 	$(PY) -m pip install -r requirements.txt
 	touch $@
 
-$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt requirements-test.txt requirements-rq.txt
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt requirements-test.txt requirements-rq.txt requirements-allauth.txt
 	$(PY) -m pip install -r requirements-dev.txt
 	touch $@
 
 # Development server with demo data on SQLite (DEBUG on, so no SECRET_KEY needed).
 run: $(VENV)/.runtime
+	DEBUG=$${DEBUG:-true} $(PY) manage.py createcachetable
 	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --noinput
+	DEBUG=$${DEBUG:-true} $(PY) manage.py collectstatic --noinput -v 0
 	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo
 	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver $(HOST):$(PORT)
 
@@ -36,6 +38,11 @@ COVERAGE_RUN ?= $(if $(findstring postgres,$(DATABASE_URL)),postgresql,sqlite)
 
 test: $(VENV)/.dev
 	COVERAGE_FILE=.coverage.$(COVERAGE_RUN) $(PY) -m pytest --cov --cov-report= --cov-fail-under=0 $(PYTEST_ARGS)
+	@# The django-allauth integration runs under its own settings, where allauth is installed.
+	@if $(PY) -c "import allauth" 2>/dev/null; then \
+		COVERAGE_FILE=.coverage.$(COVERAGE_RUN)-allauth $(PY) -m pytest --cov --cov-report= \
+			--cov-fail-under=0 --ds=tests.allauth.settings tests/allauth $(PYTEST_ARGS); \
+	else echo "django-allauth is not installed: tests/allauth/ skipped."; fi
 
 # Coverage of invites/ over the runs of `make test` so far (e.g. SQLite, then PostgreSQL):
 # combines their data files and fails under the floor set in pyproject.toml.

@@ -20,7 +20,7 @@ from pathlib import Path
 import nox
 
 ROOT = Path(__file__).resolve().parent
-nox.options.sessions = ["tests", "thirdparty"]
+nox.options.sessions = ["tests", "allauth", "thirdparty"]
 nox.options.reuse_existing_virtualenvs = False
 nox.options.error_on_missing_interpreters = True
 
@@ -39,6 +39,9 @@ TESTS = [
     ("6.1", "3.13", "postgresql"),
 ]
 THIRDPARTY = [("5.2", "3.11"), ("5.2", "3.13"), ("6.0", "3.12"), ("6.1", "3.13")]
+# tests/allauth/ and the allauth third-party project, with the `[allauth]` extra: only these
+# sessions install django-allauth, so the `tests` sessions show the suite without it.
+ALLAUTH = [("5.2", "3.11"), ("6.1", "3.13")]
 POSTGRES_URL = os.environ.get(
     "NOX_POSTGRES_URL", "postgres://invites:invites@127.0.0.1:5432/invites"
 )
@@ -79,7 +82,7 @@ def _constraints(session: nox.Session) -> str:
     path = Path(session.create_tmp()) / "constraints.txt"
     lines = [
         line
-        for name in ("requirements.txt", "requirements-rq.txt")
+        for name in ("requirements.txt", "requirements-rq.txt", "requirements-allauth.txt")
         for line in (ROOT / name).read_text().splitlines()
     ]
     # Constraints take no extras: `psycopg[binary]==3.3.9` constrains `psycopg==3.3.9`.
@@ -103,6 +106,7 @@ def tests(session: nox.Session, django: str, db: str) -> None:
         "requirements-test.txt",
         "django-environ",
         "psycopg[binary]",
+        "whitenoise",
         ".[db,anymail,rq]" if with_rq else ".[db,anymail]",
         f"Django~={django}.0",
     )
@@ -113,6 +117,37 @@ def tests(session: nox.Session, django: str, db: str) -> None:
     }
     session.run("python", "-c", "import django, sys; print('Django', django.get_version())")
     session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *session.posargs, env=env)
+
+
+@nox.session
+@nox.parametrize(
+    ("django", "python"),
+    [nox.param(*combo, id=f"django{combo[0]}-py{combo[1]}") for combo in ALLAUTH],
+)
+def allauth(session: nox.Session, django: str) -> None:
+    """tests/allauth/ under its own settings, with django-allauth installed (SQLite)."""
+    session.install(
+        "-c",
+        _constraints(session),
+        "-r",
+        "requirements-test.txt",
+        "django-environ",
+        ".[db,allauth]",
+        f"Django~={django}.0",
+    )
+    session.run("python", "-c", "import allauth; print('django-allauth', allauth.__version__)")
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--ds=tests.allauth.settings",
+        "tests/allauth",
+        *session.posargs,
+        env={"DATABASE_URL": "sqlite://:memory:"},
+    )
 
 
 _wheel: list[Path] = []
@@ -158,3 +193,16 @@ def thirdparty(session: nox.Session, django: str, py: str) -> None:
         str(wheel),
         external=True,
     )
+    if (django, py) in ALLAUTH:
+        session.run(
+            sys.executable,
+            "scripts/thirdparty_install.py",
+            "--django",
+            django,
+            "--python",
+            str(interpreter).strip(),
+            "--wheel",
+            str(wheel),
+            "--allauth",
+            external=True,
+        )

@@ -3,7 +3,7 @@
 gunicorn logs every request line, query string included, so its access and error logs
 would hold the raw token of every accept link followed; its logger here redacts them
 (`invites.log.RedactTokens`). Everything else comes from the command line or
-`GUNICORN_CMD_ARGS`.
+`GUNICORN_CMD_ARGS` (`--workers`, `--threads`, `--bind`...).
 """
 
 from __future__ import annotations
@@ -16,6 +16,12 @@ from invites.log import RedactTokens
 
 # Log requests to stderr unless the command line names a file.
 accesslog = "-"
+
+# Threads, not one request per process: a client that sends its request slowly (or
+# never finishes it) holds one thread while the others go on serving, where a sync
+# worker would be frozen. A buffering proxy in front (nginx) shields gunicorn as well.
+worker_class = "gthread"
+threads = 8
 
 
 class Logger(glogging.Logger):

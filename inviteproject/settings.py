@@ -1,8 +1,9 @@
 """Settings of the demo project, read from the environment (and an optional `.env`).
 
-Every value has a development default except `SECRET_KEY`, which has one only when
-`DEBUG` is on: a production start without a key fails loudly instead of running with
-a key that is published in this repository.
+Every value has a development default. `SECRET_KEY` and `SITE_URL` have one only
+when `DEBUG` is on: a production start without them fails loudly, naming every missing
+variable at once, instead of running with a key published in this repository or
+sending links to 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -26,13 +27,19 @@ environ.Env.read_env(env.str("ENV_FILE", default=str(BASE_DIR / ".env")))
 
 DEBUG = env.bool("DEBUG", default=False)
 
-SECRET_KEY = env.str("SECRET_KEY", default="")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "Set the SECRET_KEY environment variable (or DEBUG=true for local development)."
-        )
-    SECRET_KEY = "django-insecure-dev-only-key-do-not-use-in-production"  # noqa: S105
+# Variables production cannot do without: all the missing ones are named in one error.
+REQUIRED_IN_PRODUCTION = {
+    "SECRET_KEY": "a long random string that signs sessions and tokens",
+    "SITE_URL": "the site's public address, e.g. https://invites.example.org",
+}
+if not DEBUG and (missing := [name for name in REQUIRED_IN_PRODUCTION if not env.str(name, "")]):
+    raise ImproperlyConfigured(
+        "DEBUG is off, so these environment variables must be set (or DEBUG=true for "
+        "local development): "
+        + "; ".join(f"{name} ({REQUIRED_IN_PRODUCTION[name]})" for name in missing)
+    )
+
+SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-dev-only-key-do-not-use-in-production")
 SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
@@ -56,6 +63,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files (the admin's styles, the API docs' assets) from STATIC_ROOT, filled by
+    # `manage.py collectstatic`, so production needs no separate file server.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -63,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A database that does not answer: a 503 page with Retry-After instead of a 500.
+    "invites.middleware.ServiceUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "inviteproject.urls"
@@ -109,7 +121,43 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # collectstatic also writes a gzipped copy of each file, which WhiteNoise serves.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# Behind a reverse proxy. NUM_PROXIES is how many proxies stand in front and append to
+# X-Forwarded-For; the accept limit and the API's throttles count the address the
+# outermost one saw. 0 (the default) counts REMOTE_ADDR: a header a client could forge
+# is never trusted unless a proxy is said to set it.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+# SECURE_PROXY_SSL=true: the proxy terminates TLS and sets `X-Forwarded-Proto: https`
+# (and strips a client's own), so Django knows which requests came over HTTPS.
+SECURE_PROXY_SSL = env.bool("SECURE_PROXY_SSL", default=False)
+if SECURE_PROXY_SSL:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Served over HTTPS (an https SITE_URL with DEBUG off): cookies only over HTTPS, and
+# plain HTTP redirected once Django can tell the two apart.
+HTTPS = env.bool("HTTPS", default=not DEBUG and env.str("SITE_URL", "").startswith("https://"))
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=HTTPS)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=HTTPS)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=HTTPS and SECURE_PROXY_SSL)
+# HSTS binds browsers to HTTPS for this long: 0 (off) until chosen, as it cannot be
+# taken back before it runs out.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Origins allowed to POST forms besides the site's own, e.g. https://*.example.org.
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# Invitees sign in with their email, in any case; the admin's username works too (and
+# an invitee's username, derived from the email, in any case or Unicode form).
+AUTHENTICATION_BACKENDS = [
+    "inviteproject.auth.EmailBackend",
+    "invites.backends.UsernameBackend",
+]
 
 # Invitees sign in here after accepting (the admin's login refuses non-staff users).
 LOGIN_URL = "login"
@@ -171,16 +219,16 @@ if TASKS_BACKEND == "rq":
     RQ_QUEUES = {"default": rq_queue_config(REDIS_URL)}
 
 # Absolute address of this site, used for links in emails (never the request's Host).
-# A development default only while DEBUG is on: in production a forgotten SITE_URL must
-# surface (the app's system check), not send links to 127.0.0.1.
+# A development default only while DEBUG is on (REQUIRED_IN_PRODUCTION above).
 if site_url := env.str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else ""):
     SITE_URL = site_url
 
 # The accept rate limit counts in the default cache, so every process that serves the
 # site must share it: without DEBUG the default is the database cache (create its table
-# once with `manage.py createcachetable`), or with TASKS_BACKEND=rq the same Redis server
-# as the queue; any cache works (CACHE_URL=rediscache://127.0.0.1:6379/1). A
-# process-local cache is for development.
+# once with `manage.py createcachetable`; `make run` does), large enough that culling
+# cannot delete a client's counter, or with TASKS_BACKEND=rq the same Redis server as the
+# queue; any cache works (CACHE_URL=rediscache://127.0.0.1:6379/1). A process-local cache
+# is for development.
 if TASKS_BACKEND == "rq" and not env.str("CACHE_URL", default=""):
     CACHES = {
         "default": {
@@ -191,7 +239,8 @@ if TASKS_BACKEND == "rq" and not env.str("CACHE_URL", default=""):
 else:
     CACHES = {
         "default": env.cache_url(
-            "CACHE_URL", default="locmemcache://" if DEBUG else "dbcache://invites_cache"
+            "CACHE_URL",
+            default="locmemcache://" if DEBUG else "dbcache://invites_cache?max_entries=100000",
         )
     }
 
@@ -209,6 +258,7 @@ if accept_url := env.str("INVITE_ACCEPT_URL", default=""):
 # pagination and throttle classes, so these project defaults only pick the schema class.
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "NUM_PROXIES": NUM_PROXIES,
 }
 
 SPECTACULAR_SETTINGS = {

@@ -1,4 +1,4 @@
-"""The demo project's one page of its own: who is signed in."""
+"""The demo project's own pages: its home page, and who is signed in."""
 
 from __future__ import annotations
 
@@ -11,3 +11,8 @@ from django.shortcuts import render
 def profile(request: HttpRequest) -> HttpResponse:
     """`/accounts/profile/`: where a sign-in lands; says who is signed in."""
     return render(request, "accounts/profile.html")
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """`/`: what the demo has (the admin's "View site" leads here)."""
+    return render(request, "home.html")

@@ -11,6 +11,16 @@
 - E021 EMAIL_RETRY_DELAYS is not a list or tuple of non-negative seconds or timedeltas.
 - E012 IMPORT_MAX_ROWS or IMPORT_MAX_BYTES is not a positive integer.
 - E050 EXACT_COUNT_LIMIT is neither None nor a positive integer.
+- E040 INVITE_ONLY is not True or False; E041 it is on without `invites.contrib.allauth`
+  installed (nothing would close sign-up). The contrib app checks its own adapters
+  (`invites.contrib.allauth.checks`).
+- E070 RATE_LIMIT_CACHE names no cache of settings.CACHES.
+- W071 the rate limit's cache is a database cache whose table does not exist (a warning,
+  so that `migrate` still runs before `createcachetable`).
+- W070 the rate limit's cache culls at fewer entries than `MIN_RATE_LIMIT_ENTRIES`.
+- E090 IMPORT_MAX_COLUMNS, BACKGROUND_IMPORT_ROWS, BACKGROUND_REFRESH_IDS or
+  BACKGROUND_MAX_JOBS is not a positive integer; E091 BACKGROUND_JOB_STALE is not a
+  positive timedelta or number of seconds.
 """
 
 from __future__ import annotations
@@ -20,16 +30,21 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.apps import apps
 from django.conf import settings
-from django.core.cache import DEFAULT_CACHE_ALIAS
+from django.core.cache import caches
+from django.core.cache.backends.db import DatabaseCache
 from django.core.cache.backends.dummy import DummyCache
+from django.core.cache.backends.filebased import FileBasedCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.db import DatabaseError, connections, router
 from django.utils.module_loading import import_string
 
 from invites.adapter import DefaultInviteAdapter
-from invites.conf import DEFAULTS
+from invites.conf import DEFAULTS, invites_settings
 from invites.links import accept_page_is_mounted
+from invites.ratelimit import MIN_RATE_LIMIT_ENTRIES
 
 RATE_RE = re.compile(r"^\s*\d+\s*/\s*(s|sec|second|m|min|minute|h|hour|d|day)\s*$")
 
@@ -97,11 +112,33 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
             )
         )
 
+    for key in (
+        "IMPORT_MAX_COLUMNS",
+        "BACKGROUND_IMPORT_ROWS",
+        "BACKGROUND_REFRESH_IDS",
+        "BACKGROUND_MAX_JOBS",
+    ):
+        limit = user_settings.get(key, DEFAULTS[key])
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            errors.append(Error(f"INVITES[{key!r}] must be a positive integer.", id="invites.E090"))
+    stale = user_settings.get("BACKGROUND_JOB_STALE", DEFAULTS["BACKGROUND_JOB_STALE"])
+    seconds = stale.total_seconds() if isinstance(stale, timedelta) else stale
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0:
+        errors.append(
+            Error(
+                "INVITES['BACKGROUND_JOB_STALE'] must be a positive timedelta or number of "
+                "seconds.",
+                id="invites.E091",
+            )
+        )
+
     if not isinstance(user_settings.get("SEND_EMAILS", DEFAULTS["SEND_EMAILS"]), bool):
         errors.append(Error("INVITES['SEND_EMAILS'] must be True or False.", id="invites.E005"))
 
     if not isinstance(user_settings.get("LOGIN_ON_ACCEPT", DEFAULTS["LOGIN_ON_ACCEPT"]), bool):
         errors.append(Error("INVITES['LOGIN_ON_ACCEPT'] must be True or False.", id="invites.E030"))
+
+    errors.extend(_check_invite_only(user_settings))
 
     rate = user_settings.get("ACCEPT_RATE", DEFAULTS["ACCEPT_RATE"])
     if not isinstance(rate, str) or not RATE_RE.match(rate):
@@ -186,6 +223,23 @@ def _check_site_url(user_settings: dict[str, Any]) -> list[CheckMessage]:
     ]
 
 
+def _check_invite_only(user_settings: dict[str, Any]) -> list[CheckMessage]:
+    invite_only = user_settings.get("INVITE_ONLY", DEFAULTS["INVITE_ONLY"])
+    if not isinstance(invite_only, bool):
+        return [Error("INVITES['INVITE_ONLY'] must be True or False.", id="invites.E040")]
+    if invite_only and not apps.is_installed("invites.contrib.allauth"):
+        return [
+            Error(
+                "INVITES['INVITE_ONLY'] is on, but 'invites.contrib.allauth' is not in "
+                "INSTALLED_APPS: nothing closes sign-up to people without an invite.",
+                hint="Add 'invites.contrib.allauth' (with django-allauth), or turn "
+                "INVITE_ONLY off.",
+                id="invites.E041",
+            )
+        ]
+    return []
+
+
 def _check_adapter(user_settings: dict[str, Any]) -> list[CheckMessage]:
     path = user_settings.get("ADAPTER", DEFAULTS["ADAPTER"])
     message = "INVITES['ADAPTER'] must be the dotted path of a DefaultInviteAdapter subclass"
@@ -226,7 +280,7 @@ def check_rate_limit_cache(app_configs: Any = None, **kwargs: Any) -> list[Check
     if settings.DEBUG:
         return []
     try:
-        backend = import_string(settings.CACHES[DEFAULT_CACHE_ALIAS]["BACKEND"])
+        backend = import_string(settings.CACHES[invites_settings.RATE_LIMIT_CACHE]["BACKEND"])
     except (ImportError, KeyError, TypeError):
         return []  # Django's own checks report a broken CACHES
     hint = (
@@ -253,3 +307,69 @@ def check_rate_limit_cache(app_configs: Any = None, **kwargs: Any) -> list[Check
             )
         ]
     return []
+
+
+# Backends that delete entries once they hold MAX_ENTRIES (default 300).
+CULLING_CACHES = (LocMemCache, DatabaseCache, FileBasedCache)
+
+
+@register(Tags.caches)
+def check_rate_limit_cache_store(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """The rate limit's cache exists, has its table, and holds enough counters."""
+    alias = invites_settings.RATE_LIMIT_CACHE
+    caches_setting = getattr(settings, "CACHES", {})
+    if alias not in caches_setting:
+        return [
+            Error(
+                f"INVITES['RATE_LIMIT_CACHE'] is {alias!r}, which settings.CACHES does not define.",
+                hint=f"Use one of: {', '.join(map(repr, caches_setting))}.",
+                id="invites.E070",
+            )
+        ]
+    try:
+        cache = caches[alias]
+    except Exception:
+        return []  # Django's own checks report a broken CACHES
+    return [*_missing_table(alias, cache), *_culls_counters(alias, cache)]
+
+
+def _missing_table(alias: str, cache: Any) -> list[CheckMessage]:
+    if not isinstance(cache, DatabaseCache):
+        return []
+    table = cache.cache_model_class._meta.db_table
+    database = router.db_for_write(cache.cache_model_class)
+    try:
+        with connections[database].cursor() as cursor:
+            tables = connections[database].introspection.table_names(cursor)
+    except (DatabaseError, RuntimeError):
+        # A database that does not answer (or may not be used here, as in a test that
+        # declares no database) is not this check's to report.
+        return []
+    if table in tables:
+        return []
+    return [
+        Warning(
+            f"The accept rate limit counts in the database cache {alias!r}, whose table "
+            f"{table!r} does not exist: every accept is refused with a 503.",
+            hint="Run `manage.py createcachetable`.",
+            id="invites.W071",
+        )
+    ]
+
+
+def _culls_counters(alias: str, cache: Any) -> list[CheckMessage]:
+    # As W003: a development server's counters need not withstand anyone.
+    if settings.DEBUG or not isinstance(cache, CULLING_CACHES):
+        return []
+    if cache._max_entries >= MIN_RATE_LIMIT_ENTRIES:
+        return []
+    return [
+        Warning(
+            f"The accept rate limit counts in the cache {alias!r} ({type(cache).__name__}), "
+            f"which deletes entries once it holds {cache._max_entries}: attempts from that "
+            "many other addresses delete a client's counter, and its limit starts again.",
+            hint=f"Use Redis for the rate limit (INVITES['RATE_LIMIT_CACHE']), or set the "
+            f"cache's OPTIONS['MAX_ENTRIES'] to at least {MIN_RATE_LIMIT_ENTRIES}.",
+            id="invites.W070",
+        )
+    ]

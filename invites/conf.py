@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 
 DEFAULTS: dict[str, Any] = {
@@ -35,7 +36,25 @@ DEFAULTS: dict[str, Any] = {
     # The invite lists (admin, API) count matching rows up to this many, then report a
     # lower bound; None: always the exact count.
     "EXACT_COUNT_LIMIT": None,
+    # With `invites.contrib.allauth`: allauth's sign-up only through an opened invite.
+    "INVITE_ONLY": False,
+    # The alias in settings.CACHES that holds the accept rate limit's counters.
+    "RATE_LIMIT_CACHE": "default",
+    # Columns of a CSV import beside `email` (each one a metadata key of every invite).
+    "IMPORT_MAX_COLUMNS": 50,
+    # Above these, the admin's import confirm and its bulk refresh run as a background
+    # task with a progress page, instead of in the request.
+    "BACKGROUND_IMPORT_ROWS": 5000,
+    "BACKGROUND_REFRESH_IDS": 10_000,
+    # Background admin jobs running at once; the others wait in the queue.
+    "BACKGROUND_MAX_JOBS": 1,
+    # A running job whose worker gave no sign of life for this long is run again.
+    "BACKGROUND_JOB_STALE": timedelta(minutes=2),
 }
+
+# The adapter when the project names none and `invites.contrib.allauth` is installed:
+# the same decisions, with allauth's login as the accept page's sign-in link.
+ALLAUTH_ADAPTER = "invites.contrib.allauth.adapter.AllauthInviteAdapter"
 
 
 class InvitesSettings:
@@ -72,12 +91,24 @@ class InvitesSettings:
         return str(self._get("ACCEPT_RATE"))
 
     @property
+    def RATE_LIMIT_CACHE(self) -> str:
+        return str(self._get("RATE_LIMIT_CACHE"))
+
+    @property
     def LOGIN_ON_ACCEPT(self) -> bool:
         return bool(self._get("LOGIN_ON_ACCEPT"))
 
     @property
     def ADAPTER(self) -> str:
+        user_settings = getattr(settings, "INVITES", None) or {}
+        named = isinstance(user_settings, dict) and "ADAPTER" in user_settings
+        if not named and apps.is_installed("invites.contrib.allauth"):
+            return ALLAUTH_ADAPTER
         return str(self._get("ADAPTER"))
+
+    @property
+    def INVITE_ONLY(self) -> bool:
+        return bool(self._get("INVITE_ONLY"))
 
     @property
     def SITE_NAME(self) -> str | None:
@@ -110,6 +141,29 @@ class InvitesSettings:
     def EXACT_COUNT_LIMIT(self) -> int | None:
         value = self._get("EXACT_COUNT_LIMIT")
         return None if value is None else int(value)
+
+    @property
+    def IMPORT_MAX_COLUMNS(self) -> int:
+        return int(self._get("IMPORT_MAX_COLUMNS"))
+
+    @property
+    def BACKGROUND_IMPORT_ROWS(self) -> int:
+        return int(self._get("BACKGROUND_IMPORT_ROWS"))
+
+    @property
+    def BACKGROUND_REFRESH_IDS(self) -> int:
+        return int(self._get("BACKGROUND_REFRESH_IDS"))
+
+    @property
+    def BACKGROUND_MAX_JOBS(self) -> int:
+        return int(self._get("BACKGROUND_MAX_JOBS"))
+
+    @property
+    def BACKGROUND_JOB_STALE(self) -> timedelta:
+        value = self._get("BACKGROUND_JOB_STALE")
+        if isinstance(value, timedelta):
+            return value
+        return timedelta(seconds=value)
 
     @property
     def SITE_URL(self) -> str | None:

@@ -162,6 +162,17 @@ def _columns(header: list[str]) -> tuple[int, list[str]]:
             )
             % {"header": ", ".join(names)[:200]},
         )
+    extra = len([name for name in names if name and name.casefold() != "email"])
+    limit = invites_settings.IMPORT_MAX_COLUMNS
+    if extra > limit:
+        raise InvalidImportFile(
+            "too_many_columns",
+            _(
+                "An import has at most %(max)d columns besides “email” (each one is "
+                "metadata of every invite); this file has %(count)d."
+            )
+            % {"max": limit, "count": extra},
+        )
     seen: set[str] = set()
     for name in names:
         if name and name.casefold() in seen:

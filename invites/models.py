@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 import uuid
 from datetime import datetime
 from typing import Any
@@ -15,10 +14,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from invites import addresses
+
 
 def email_key(email: str) -> str:
-    """The form under which two emails count as the same: NFKC, then casefold."""
-    return unicodedata.normalize("NFKC", email).casefold()
+    """The form under which two emails count as the same: NFKC, then casefold, then the
+    domain in its IDNA (punycode) form (`invites.addresses.email_key`)."""
+    return addresses.email_key(email)
 
 
 def email_domain(key: str) -> str:
@@ -144,8 +146,8 @@ class LiveInviteManager(models.Manager["Invite"]):
 class Invite(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     email = models.EmailField(_("email"), max_length=254)
-    # NFKC + casefold of `email`: what the database's uniqueness is enforced on, since
-    # neither SQLite nor PostgreSQL has a portable casefold() to index on.
+    # `email_key(email)`: what the database's uniqueness is enforced on, since neither
+    # SQLite nor PostgreSQL has a portable casefold() or IDNA encoding to index on.
     email_key = models.CharField(max_length=254, editable=False)
     # The domain of `email_key`, stored so that "everyone at a domain" is an index lookup.
     email_domain = models.CharField(max_length=254, editable=False, default="")
@@ -295,3 +297,62 @@ class Invite(models.Model):
         if self.is_expired:
             return InviteStatus.EXPIRED
         return InviteStatus.PENDING
+
+
+class AdminJobStatus(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
+class AdminJobKind(models.TextChoices):
+    IMPORT = "import", _("import")
+    REFRESH = "refresh", _("refresh")
+
+
+class AdminJob(models.Model):
+    """Admin work too long for one request (a large import or refresh), run as a task.
+
+    `input` holds what the task needs (the import's text and choices, or invite ids;
+    never a raw token) until the job ends. `key` is a digest of the submitted input:
+    submitting it again finds this job instead of starting another.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("kind"), max_length=16, choices=AdminJobKind.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=AdminJobStatus.choices, default=AdminJobStatus.QUEUED
+    )
+    key = models.CharField(_("idempotency key"), max_length=64, unique=True)
+    input = models.JSONField(_("input"), null=True, blank=True)
+    done = models.PositiveIntegerField(_("done"), default=0)
+    total = models.PositiveIntegerField(_("total"), default=0)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    # At most `invites.jobs.MAX_BAD_ROWS` rows; `result["bad_rows"]` counts them all.
+    bad_rows = models.JSONField(_("bad rows"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("heartbeat at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+
+    class Meta:
+        verbose_name = _("admin job")
+        verbose_name_plural = _("admin jobs")
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="invites_job_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (AdminJobStatus.DONE, AdminJobStatus.FAILED)

@@ -34,6 +34,13 @@ invite_resent = Signal()
 # (whether the user was made by this accept).
 invite_accepting = Signal()
 
+# A browser opened a valid invite link: the accept page showed an invite that can still
+# be accepted or joined. Sent on the page's GET (a reload sends it again), outside any
+# transaction, robustly. Keyword arguments: `invite`, `request`. The raw token is not
+# passed: a receiver that must recognise the link later keeps a digest of
+# `invite.token_hash`, which a refresh replaces.
+invite_opened = Signal()
+
 # An invite was accepted. Keyword arguments: `invite`, `user`, `created` (whether a new
 # user was made: True for `accept_invite`, False for `join_invite`).
 invite_accepted = Signal()
@@ -80,6 +87,7 @@ __all__ = [
     "invite_created",
     "invite_declined",
     "invite_deleted",
+    "invite_opened",
     "invite_resent",
     "send_on_commit",
     "send_robust",

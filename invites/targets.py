@@ -180,3 +180,20 @@ def _unknown_groups(names: Sequence[str], field: str) -> ValidationError:
             )
         }
     )
+
+
+def read_grants(data: Any) -> dict[str, Any]:
+    """Grants stored as JSON (`{"target": [type, id] | None, "role", "groups": [pks]}`),
+    read anew as the `target`, `role` and `groups` keywords of the services;
+    `ValidationError` when the target or a group no longer exists."""
+    data = data or {}
+    target = data.get("target")
+    group_ids = list(data.get("groups") or [])
+    groups = list(Group.objects.filter(pk__in=group_ids).order_by("name"))
+    if len(groups) != len(set(group_ids)):
+        raise ValidationError(_("A group of this import no longer exists."))
+    return {
+        "target": resolve_target(*target) if target else None,
+        "role": str(data.get("role") or ""),
+        "groups": groups,
+    }

@@ -12,7 +12,11 @@
    test Client: two invites, the admin's "refresh tokens" bulk action posted as a browser
    does, the emailed link opened, the invite accepted through the API.
 
+With `--allauth`, step 4 is instead the django-allauth project of
+`scripts/thirdparty_allauth.py` (its flows through the test Client and in Chromium).
+
 Usage: python scripts/thirdparty_install.py --django 6.1 [--python python3.13] [--wheel W]
+       [--allauth]
 Exits non-zero, naming the failed step, when anything does not work.
 """
 
@@ -289,6 +293,9 @@ def main() -> None:
     parser.add_argument("--python", default=sys.executable, help="interpreter for the venv")
     parser.add_argument("--wheel", type=Path, help="a built wheel (default: build one)")
     parser.add_argument("--workdir", type=Path, help="keep everything here (default: temp)")
+    parser.add_argument(
+        "--allauth", action="store_true", help="the django-allauth project instead of the plain one"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="invites-thirdparty-") as tmp:
@@ -299,6 +306,11 @@ def main() -> None:
         log(f"fresh venv with {args.python}, Django {args.django}.x and {wheel.name}[db]")
         run(args.python, "-m", "venv", workdir / "venv")
         python = workdir / "venv" / "bin" / "python"
+        if args.allauth:
+            from thirdparty_allauth import run_allauth
+
+            run_allauth(python, wheel, args.django, workdir)
+            return
         run(python, "-m", "pip", "install", "-q", f"{wheel}[db]", f"Django~={args.django}.0")
         versions = run(
             python,

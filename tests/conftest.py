@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,17 @@ from invites import services
 from invites.models import Invite
 from tests.helpers import PASSWORD, expire
 from tests.teams.models import Membership, Team
+
+ALLAUTH_SETTINGS = "tests.allauth.settings"
+
+
+def pytest_ignore_collect(collection_path: Any, config: Any) -> bool | None:
+    """`tests/allauth/` runs only under its own settings (a second pytest run)."""
+    from django.conf import settings
+
+    if collection_path == Path(__file__).parent / "allauth":
+        return settings.SETTINGS_MODULE != ALLAUTH_SETTINGS
+    return None
 
 
 @pytest.fixture(autouse=True)

@@ -353,7 +353,7 @@ def test_invitee_accepts_and_signs_in(page, site_url, settings, make_invite):
 
     page.get_by_role("link", name="Sign in").click()
     page.wait_for_url(f"{site_url}/accounts/login/")
-    page.get_by_label("Username").fill("ada@example.com")
+    page.get_by_label("Email").fill("ada@example.com")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
 

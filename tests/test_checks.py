@@ -40,6 +40,8 @@ def test_demo_project_settings_pass():
         ({"ACCEPT_RATE": "ten per minute"}, "invites.E006"),
         ({"ACCEPT_RATE": "10/fortnight"}, "invites.E006"),
         ({"VALID_DURATOIN": 5}, "invites.W001"),
+        ({"INVITE_ONLY": "yes"}, "invites.E040"),
+        ({"INVITE_ONLY": True}, "invites.E041"),
     ],
 )
 def test_bad_values_are_reported(settings, invites, expected):
@@ -125,3 +127,35 @@ def test_accept_page_must_be_routed_when_links_lead_to_it(settings):
 def test_accept_page_under_a_prefix_is_routed(settings):
     settings.INVITES = {}
     assert check_accept_page_is_mounted() == []
+
+
+def test_invite_only_off_needs_no_allauth(settings):
+    settings.INVITES = {"INVITE_ONLY": False}
+    assert ids(settings) == []
+
+
+@pytest.mark.parametrize(
+    ("invites", "expected"),
+    [
+        ({"IMPORT_MAX_COLUMNS": 0}, "invites.E090"),
+        ({"BACKGROUND_IMPORT_ROWS": "5000"}, "invites.E090"),
+        ({"BACKGROUND_REFRESH_IDS": True}, "invites.E090"),
+        ({"BACKGROUND_MAX_JOBS": -1}, "invites.E090"),
+        ({"BACKGROUND_JOB_STALE": 0}, "invites.E091"),
+        ({"BACKGROUND_JOB_STALE": "2 minutes"}, "invites.E091"),
+    ],
+)
+def test_bad_background_job_settings_are_reported(settings, invites, expected):
+    settings.INVITES = invites
+    assert ids(settings) == [expected]
+
+
+def test_background_job_settings_pass(settings):
+    settings.INVITES = {
+        "IMPORT_MAX_COLUMNS": 200,
+        "BACKGROUND_IMPORT_ROWS": 1,
+        "BACKGROUND_REFRESH_IDS": 1,
+        "BACKGROUND_MAX_JOBS": 3,
+        "BACKGROUND_JOB_STALE": timedelta(seconds=30),
+    }
+    assert ids(settings) == []

@@ -7,6 +7,7 @@ environment; ENV_FILE points at no file, so a developer's `.env` cannot interfer
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -31,15 +32,36 @@ DEMO_VARIABLES = {
     "INVITE_EMAIL_COOLDOWN",
     "EMAIL_TIMEOUT",
     "DJANGO_SETTINGS_MODULE",
+    "ALLOWED_HOSTS",
+    "STATIC_ROOT",
+    "NUM_PROXIES",
+    "SECURE_PROXY_SSL",
+    "HTTPS",
+    "SESSION_COOKIE_SECURE",
+    "CSRF_COOKIE_SECURE",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+    "CSRF_TRUSTED_ORIGINS",
 }
 
 
-def demo_env(**variables: str) -> dict[str, str]:
+def demo_env(**variables: str | None) -> dict[str, str]:
+    """This process's environment less the demo's variables, plus `variables`.
+
+    SECRET_KEY and SITE_URL get placeholder values, as production needs both; a variable
+    given as None is left unset.
+    """
     env = {k: v for k, v in os.environ.items() if k not in DEMO_VARIABLES}
-    return {**env, "ENV_FILE": str(ROOT / "no-such.env"), "SECRET_KEY": "x", **variables}
+    defaults = {"SECRET_KEY": "x", "SITE_URL": "https://invites.example.org"}
+    if variables.get("DEBUG") == "true":
+        del defaults["SITE_URL"]
+    merged = {**env, "ENV_FILE": str(ROOT / "no-such.env"), **defaults, **variables}
+    return {k: v for k, v in merged.items() if v is not None}
 
 
-def demo_setting(expression: str, **variables: str) -> str:
+def demo_setting(expression: str, **variables: str | None) -> str:
     """`repr()` of an expression over the demo's settings module `s`."""
     code = f"import inviteproject.settings as s; print(repr({expression}))"
     out = subprocess.run(  # noqa: S603
@@ -55,7 +77,6 @@ def demo_setting(expression: str, **variables: str) -> str:
 
 def test_site_url_has_a_development_default_only_while_debug_is_on():
     assert demo_setting("s.SITE_URL", DEBUG="true") == "'http://127.0.0.1:8000'"
-    assert demo_setting("getattr(s, 'SITE_URL', None)", DEBUG="false") == "None"
     site = "https://invites.example.org"
     assert demo_setting("s.SITE_URL", DEBUG="false", SITE_URL=site) == repr(site)
 
@@ -188,11 +209,12 @@ def test_an_unknown_tasks_backend_name_is_refused():
     assert "TASKS_BACKEND must be one of immediate, database, rq" in out.stderr
 
 
-def test_seed_demo_creates_an_admin_and_invites_once(tmp_path):
+def test_seed_demo_creates_an_admin_and_invites_once_and_sums_them_up(tmp_path):
+    mail = tmp_path / "mail"
     env = demo_env(
         DEBUG="true",
         DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}",
-        EMAIL_URL="dummymail://",
+        EMAIL_URL=f"filemail:///{mail}",
         DJANGO_SETTINGS_MODULE="inviteproject.settings",
     )
 
@@ -210,7 +232,30 @@ def test_seed_demo_creates_an_admin_and_invites_once(tmp_path):
     first = manage("seed_demo")
     again = manage("seed_demo")
 
-    assert "Created superuser 'admin' with password: " in first
-    assert "Created 4 demo invites." in first
-    assert "Superuser 'admin' exists already" in again
-    assert "Demo invites exist already." in again
+    lines = first.splitlines()
+    assert lines[0] == "The demo is ready."
+    assert re.fullmatch(
+        r"  Admin: +http://127\.0\.0\.1:8000/admin/  user admin, password \S{16}", lines[1]
+    )
+    link = r"http://127\.0\.0\.1:8000/invites/accept/\?token=[\w-]{43}"
+    assert lines[2] == "  Invites:"
+    assert len(lines) == 7
+    invites = [line.split() for line in lines[3:]]
+    assert [(status, email) for status, email, *_ in invites] == [
+        ("pending", "ada@example.com"),
+        ("expired", "alan@example.com"),
+        ("accepted", "edsger@example.com"),
+        ("pending", "grace@example.com"),
+    ]
+    assert [re.fullmatch(link, rest[0]) is not None for _, _, *rest in invites] == [
+        True,
+        False,
+        False,
+        True,
+    ]
+    # Seeded invites send no email, so none claims an expired or accepted invite is open.
+    assert not mail.exists() or not list(mail.iterdir())
+    assert "Content-Type" not in first
+
+    assert "password unchanged" in again
+    assert "pending   ada@example.com      (link shown once; resend it from the admin)" in again

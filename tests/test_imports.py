@@ -291,3 +291,12 @@ def test_bad_limits_are_reported_by_the_checks(settings, invites):
 def test_good_limits_pass_the_checks(settings):
     settings.INVITES = {"IMPORT_MAX_ROWS": 5, "IMPORT_MAX_BYTES": 1024}
     assert check_settings() == []
+
+
+def test_too_many_metadata_columns_are_refused_with_their_count(settings):
+    header = "email;" + ";".join(f"c{i}" for i in range(1000))
+    error = refusal(f"{header}\na@example.com;{';'.join('x' * 1000)}\n".encode())
+    assert error.code == "too_many_columns"
+    assert "at most 50 columns" in error.message and "this file has 1000" in error.message
+    settings.INVITES = {"IMPORT_MAX_COLUMNS": 1000}
+    assert read(f"{header}\na@example.com;{';'.join('x' * 1000)}\n".encode())[0].metadata

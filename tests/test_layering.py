@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import invites
@@ -71,3 +73,43 @@ def test_core_modules_import_each_other_without_a_cycle():
         if name not in state:
             visit(name, [name])
     assert cycles == []
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module a file imports, anywhere in it."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return names
+
+
+def test_only_the_allauth_contrib_app_imports_allauth():
+    contrib = PACKAGE / "contrib" / "allauth"
+    offenders = {
+        str(path.relative_to(PACKAGE)): sorted(
+            name for name in imported_modules(path) if name.split(".")[0] == "allauth"
+        )
+        for path in PACKAGE.rglob("*.py")
+        if contrib not in path.parents
+    }
+    assert {name: found for name, found in offenders.items() if found} == {}
+
+
+def test_the_allauth_contrib_package_imports_allauth_only_when_asked(tmp_path):
+    """Importing `invites.contrib.allauth` (as settings name it) loads no allauth module."""
+    code = (
+        "import sys, invites.contrib.allauth; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'allauth'))"
+    )
+    result = subprocess.run(  # noqa: S603 (this interpreter)
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(PACKAGE.parent), "PATH": "/usr/bin:/bin"},
+    )
+    assert result.stdout.strip() == "[]"

@@ -14,7 +14,7 @@ from invites import services
 from invites.models import Invite
 
 BEFORE = [("invites", "0005_delivery_state")]
-AFTER = [("invites", "0006_lists_scale")]
+AFTER = [("invites", "0008_list_indexes")]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -37,7 +37,7 @@ def test_backfill_fills_the_domain_of_every_row(monkeypatch):
         for i, key in enumerate(keys)
     )
     # Batches smaller than the table: the loop must go on past the first one.
-    module = importlib.import_module("invites.migrations.0006_lists_scale")
+    module = importlib.import_module("invites.migrations.0008_list_indexes")
     monkeypatch.setattr(module, "BATCH_SIZE", 3)
 
     executor = MigrationExecutor(connection)

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from invites import services
+from invites import jobs, services
+from invites.admin.jobs import AdminJobsMixin
+from invites.conf import invites_settings
 from invites.exceptions import InviteAlreadyAccepted, InviteDeclined, InviteNotFound
-from invites.models import Invite
+from invites.models import AdminJobKind, Invite
 
 
-class RefreshActionMixin(admin.ModelAdmin):
+class RefreshActionMixin(AdminJobsMixin):
     """`InviteAdmin`'s action `refresh_tokens`, through `refresh_invite_tokens`."""
 
     @admin.action(description=_("Refresh tokens and resend"), permissions=["change"])
-    def refresh_tokens(self, request: HttpRequest, queryset: QuerySet[Invite]) -> None:
+    def refresh_tokens(
+        self, request: HttpRequest, queryset: QuerySet[Invite]
+    ) -> HttpResponse | None:
         """Give the selected open invites a new token and expiry, and resend them; accepted
         and declined ones are skipped and counted."""
         ids, accepted, declined = [], 0, 0
@@ -28,6 +34,8 @@ class RefreshActionMixin(admin.ModelAdmin):
                 declined += 1
             else:
                 ids.append(pk)
+        if len(ids) > invites_settings.BACKGROUND_REFRESH_IDS:
+            return self.submit_refresh(request, ids, accepted=accepted, declined=declined)
         try:
             refreshed = services.refresh_invite_tokens(ids)
         except InviteNotFound as error:
@@ -39,7 +47,7 @@ class RefreshActionMixin(admin.ModelAdmin):
                 len(error.ids),
             )
             self.message_user(request, message % {"count": len(error.ids)}, messages.ERROR)
-            return
+            return None
         except InviteAlreadyAccepted as error:
             message = ngettext(
                 "Nothing was refreshed: %(count)d selected invite was accepted meanwhile. "
@@ -49,7 +57,7 @@ class RefreshActionMixin(admin.ModelAdmin):
                 len(error.ids),
             )
             self.message_user(request, message % {"count": len(error.ids)}, messages.ERROR)
-            return
+            return None
         except InviteDeclined as error:
             message = ngettext(
                 "Nothing was refreshed: %(count)d selected invite was declined meanwhile. "
@@ -59,8 +67,28 @@ class RefreshActionMixin(admin.ModelAdmin):
                 len(error.ids),
             )
             self.message_user(request, message % {"count": len(error.ids)}, messages.ERROR)
-            return
+            return None
         self.report(request, refreshed=len(refreshed), accepted=accepted, declined=declined)
+        return None
+
+    def submit_refresh(
+        self, request: HttpRequest, ids: list[UUID], *, accepted: int, declined: int
+    ) -> HttpResponse:
+        """Hand a very large refresh to a background job, and show its progress page.
+
+        The same selection submitted again while its job is unfinished finds that job;
+        once it has ended, the selection may be refreshed again.
+        """
+        values = sorted(str(pk) for pk in ids)
+        job = jobs.submit_job(
+            AdminJobKind.REFRESH,
+            key=jobs.job_key(AdminJobKind.REFRESH, "\n".join(values)),
+            input={"ids": values, "accepted": accepted, "declined": declined},
+            total=len(values),
+            created_by=request.user if request.user.is_authenticated else None,
+            repeatable=True,
+        )
+        return HttpResponseRedirect(self.job_url(job))
 
     def report(self, request: HttpRequest, *, refreshed: int, accepted: int, declined: int) -> None:
         """What the action did: how many were refreshed, and how many skipped and why."""

@@ -21,6 +21,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from invites import imports, services
+from invites.addresses import validate_address
 from invites.admin.grants import GrantFieldsMixin, Grants
 from invites.conf import invites_settings
 from invites.exceptions import (
@@ -81,6 +82,10 @@ class InviteAddForm(GrantFieldsMixin, forms.ModelForm):
     class Meta:
         model = Invite
         fields = ["email", "metadata"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].validators.append(validate_address)
 
     def clean(self) -> dict[str, Any]:
         cleaned_data = super().clean() or {}

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from invites.adapter import get_adapter
 from invites.models import Invite
-from invites.targets import resolve_target, target_type_reference
+from invites.targets import read_grants, resolve_target, target_type_reference
 
 
 @dataclass(frozen=True)
@@ -62,17 +62,8 @@ class Grants:
     def from_signed(cls, data: Any) -> Grants:
         """The grants `signable()` gave, read anew; `ValidationError` when the target or a
         group no longer exists."""
-        data = data or {}
-        target = data.get("target")
-        group_ids = list(data.get("groups") or [])
-        groups = tuple(Group.objects.filter(pk__in=group_ids).order_by("name"))
-        if len(groups) != len(set(group_ids)):
-            raise ValidationError(gettext("A group of this import no longer exists."))
-        return cls(
-            target=resolve_target(*target) if target else None,
-            role=str(data.get("role") or ""),
-            groups=groups,
-        )
+        grants = read_grants(data)
+        return cls(target=grants["target"], role=grants["role"], groups=tuple(grants["groups"]))
 
 
 BOOKKEEPING_APPS = ("admin", "contenttypes", "sessions", "invites")

@@ -6,10 +6,15 @@ browser sends back is trusted.
 
 from __future__ import annotations
 
+import logging
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -17,21 +22,36 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from invites import services
+from invites import jobs, services
 from invites.admin.forms import InviteImportForm
 from invites.admin.grants import Grants
-from invites.admin.preview import ImportPreview, read_again, sign_import, unsign_import
+from invites.admin.jobs import AdminJobsMixin
+from invites.admin.preview import (
+    ImportPreview,
+    SignedImport,
+    read_again,
+    sign_import,
+    unsign_import,
+)
 from invites.conf import invites_settings
 from invites.exceptions import (
     InvalidImportFile,
     InvalidImportRows,
 )
+from invites.models import AdminJobKind
 
 # The name of the import page's confirm button.
 IMPORT_CONFIRM = "_confirm"
+# The cache key of the one slot for a large preview, and how long it lasts at most.
+PREVIEW_SLOT_KEY = "invites:admin:large-preview"
+PREVIEW_SLOT_SECONDS = 60
+# Uploads above this size (about 5,000 rows of a typical file) need the slot.
+PREVIEW_SLOT_BYTES = 256 * 1024
+
+logger = logging.getLogger(__name__)
 
 
-class ImportInvitesMixin(admin.ModelAdmin):
+class ImportInvitesMixin(AdminJobsMixin):
     """`InviteAdmin`'s import page, at `import/` beside its other views."""
 
     def get_urls(self) -> list[URLPattern]:
@@ -46,6 +66,24 @@ class ImportInvitesMixin(admin.ModelAdmin):
         """The "Import invites" page: a form, then a preview, then the creation."""
         if not self.has_add_permission(request):
             raise PermissionDenied
+        if request.method == "POST" and is_large_upload(request):
+            try:
+                with preview_slot():
+                    return self.handle_import(request)
+            except PreviewsBusy:
+                # Refused before the upload is read: the refusal costs the worker nothing.
+                self.message_user(
+                    request,
+                    _(
+                        "Another large import is being previewed right now. Nothing was "
+                        "changed; upload it again in a moment."
+                    ),
+                    messages.ERROR,
+                )
+                return HttpResponseRedirect(request.path)
+        return self.handle_import(request)
+
+    def handle_import(self, request: HttpRequest) -> HttpResponse:
         data, files = None, None
         if request.method == "POST":
             try:
@@ -95,6 +133,8 @@ class ImportInvitesMixin(admin.ModelAdmin):
             )
             return HttpResponseRedirect(request.path)
         skip, user = signed.skip_existing, admin_user(request)
+        if len(rows) > invites_settings.BACKGROUND_IMPORT_ROWS:
+            return self.submit_import(request, payload, signed, total=len(rows))
         try:
             grants = Grants.from_signed(signed.grants)
             result = services.import_invites(
@@ -146,6 +186,28 @@ class ImportInvitesMixin(admin.ModelAdmin):
             reverse("admin:invites_invite_changelist", current_app=self.admin_site.name)
         )
 
+    def submit_import(
+        self, request: HttpRequest, payload: str, signed: SignedImport, *, total: int
+    ) -> HttpResponse:
+        """Hand a large import to a background job, and show its progress page.
+
+        The same confirmation posted twice finds the same job: its key is the digest of
+        the signed preview.
+        """
+        job = jobs.submit_job(
+            AdminJobKind.IMPORT,
+            key=jobs.job_key(AdminJobKind.IMPORT, payload),
+            input={
+                "text": signed.text,
+                "csv": signed.csv,
+                "skip": signed.skip_existing,
+                "grants": signed.grants,
+            },
+            total=total,
+            created_by=admin_user(request),
+        )
+        return HttpResponseRedirect(self.job_url(job))
+
     def render_import(
         self, request: HttpRequest, form: InviteImportForm, preview: ImportPreview | None
     ) -> HttpResponse:
@@ -159,6 +221,45 @@ class ImportInvitesMixin(admin.ModelAdmin):
             "max_rows": invites_settings.IMPORT_MAX_ROWS,
         }
         return TemplateResponse(request, "admin/invites/invite/import.html", context)
+
+
+class PreviewsBusy(Exception):
+    """Every slot for a large preview is taken."""
+
+
+def is_large_upload(request: HttpRequest) -> bool:
+    """Whether a POST is an upload (the preview's form) over `PREVIEW_SLOT_BYTES`."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return request.content_type == "multipart/form-data" and length > PREVIEW_SLOT_BYTES
+
+
+@contextmanager
+def preview_slot() -> Iterator[None]:
+    """Hold the site's one slot for large previews, or raise `PreviewsBusy`.
+
+    Reading and judging a large file keeps a web worker busy for a second or more:
+    several at once would take every worker and stall the other pages. The slot is a
+    key in the default cache (shared by the workers when the cache is), and expires on
+    its own should a worker die holding it. A cache that fails lets the preview run.
+    """
+    token = secrets.token_hex(8)
+    try:
+        taken = cache.add(PREVIEW_SLOT_KEY, token, timeout=PREVIEW_SLOT_SECONDS)
+    except Exception:
+        logger.warning("The cache did not answer; previewing without a slot.", exc_info=True)
+        taken = None
+    if taken is False:
+        raise PreviewsBusy
+    try:
+        yield
+    finally:
+        if taken:
+            with suppress(Exception):
+                if cache.get(PREVIEW_SLOT_KEY) == token:
+                    cache.delete(PREVIEW_SLOT_KEY)
 
 
 def admin_user(request: HttpRequest) -> Any:

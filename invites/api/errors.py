@@ -9,12 +9,14 @@ names the invites at fault. Every `{"detail"}` body also carries a `code`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
@@ -22,6 +24,9 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 
 from invites.exceptions import InvalidImportRows, InviteError
+from invites.middleware import DATABASE_RETRY_AFTER
+
+logger = logging.getLogger(__name__)
 
 # Domain error class -> what builds the API error from an instance of it.
 ErrorTable = Mapping[type[Exception], Callable[[Any], Exception]]
@@ -83,6 +88,20 @@ class PayloadTooLarge(exceptions.APIException):
             else self.default_detail
         )
         super().__init__(detail=detail, code=self.default_code)
+
+
+class ServiceUnavailable(exceptions.APIException):
+    """503 with `Retry-After`: something the API needs (the database, the rate limit's
+    cache) does not answer; the request did nothing and may be sent again later."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = _("The service is unavailable for a moment. Please try again later.")
+    default_code = "service_unavailable"
+
+    def __init__(self, wait: int) -> None:
+        # DRF's handler sends `wait` as the `Retry-After` header.
+        self.wait = wait
+        super().__init__(detail=self.default_detail, code=self.default_code)
 
 
 class RowsRejected(exceptions.APIException):
@@ -158,6 +177,10 @@ def translate(error: Exception, table: ErrorTable) -> Exception:
         factory = table.get(cls)
         if factory is not None:
             return factory(error)
+    if isinstance(error, (OperationalError, InterfaceError)):
+        # The database does not answer (down, restarting, out of connections).
+        logger.error("The database failed (%s): answering 503.", type(error).__name__)
+        return ServiceUnavailable(DATABASE_RETRY_AFTER)
     if isinstance(error, RequestDataTooBig):
         # Django's own limit (`DATA_UPLOAD_MAX_MEMORY_SIZE`), met while reading the body.
         return PayloadTooLarge(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)

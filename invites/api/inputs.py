@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from invites.addresses import validate_address
 from invites.api.fields import (
     BULK_EMAIL_MAX_LENGTH,
     GROUPS_MAX,
@@ -94,7 +95,7 @@ class TargetFieldsMixin(serializers.Serializer):
 class InviteCreateInputSerializer(TargetFieldsMixin, serializers.Serializer):
     """Body of `POST /api/invites/`."""
 
-    email = serializers.EmailField(max_length=254)
+    email = serializers.EmailField(max_length=254, validators=[validate_address])
     metadata = MetadataField(
         required=False,
         allow_null=True,

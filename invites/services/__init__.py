@@ -8,7 +8,11 @@ commits (`invite_accepting` alone is sent inside it). Views, the admin, manageme
 commands and tests all call these; none re-implements them.
 """
 
-from invites.services.accept import accept_invite, check_invite_token
+from invites.services.accept import (
+    accept_invite,
+    accept_invite_for_new_user,
+    check_invite_token,
+)
 from invites.services.create import check_creatable, create_invites
 from invites.services.decline import decline_invite
 from invites.services.delete import delete_invites
@@ -21,6 +25,7 @@ from invites.services.refresh import check_refreshable, refresh_invite_tokens
 
 __all__ = [
     "accept_invite",
+    "accept_invite_for_new_user",
     "check_creatable",
     "check_import",
     "check_invite_link",

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from invites.adapter import DefaultInviteAdapter
+from invites.addresses import validate_address
 from invites.metadata import validate_metadata as validate_metadata_limits
 from invites.models import email_key
 from invites.targets import resolve_groups, target_key
@@ -88,8 +89,17 @@ def parse_entry(entry: Any, *, role: str = "") -> Entry:
             code="max_length",
             params={"value": email[:60] + "…"},
         )
+    validate_address(email)
     EMAIL_VALIDATOR(email)
-    return Entry(email=email, key=email_key(email), metadata=metadata, role=role)
+    key = email_key(email)
+    # A Unicode domain's punycode is longer: the key must fit its column too.
+    if len(key) > 254:
+        raise ValidationError(
+            _("“%(value)s” is longer than 254 characters."),
+            code="max_length",
+            params={"value": email[:60] + "…"},
+        )
+    return Entry(email=email, key=key, metadata=metadata, role=role)
 
 
 def check_role_shape(role: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
@@ -13,12 +14,13 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Field
+from django.db.models import Field, Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from invites import bulk
 from invites.adapter import DefaultInviteAdapter
+from invites.addresses import ACE_PREFIX
 from invites.exceptions import UserAlreadyExists
 from invites.models import Invite, email_key
 
@@ -85,11 +87,23 @@ def save_new_user(user: AbstractBaseUser, email: str, *, derive_username: bool) 
             setattr(user, User.USERNAME_FIELD, free_username(User, email))
 
 
+def derived_username(value: str) -> str:
+    """The username an email derives: NFKC, lower case, and `_` for what a username
+    cannot hold.
+
+    Django's login form NFKC-normalises what is typed, so a username kept in another
+    form could never be typed; in lower case, `invites.backends.UsernameBackend` finds
+    it whatever case the email is typed in.
+    """
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).lower())
+    return re.sub(r"[^\w.@+-]", "_", folded)
+
+
 def free_username(User: Any, email: str) -> str:
     """A username derived from `email` that fits the field and is not taken yet."""
     username_field = User._meta.get_field(User.USERNAME_FIELD)
     max_length = getattr(username_field, "max_length", None) or 150
-    base = re.sub(r"[^\w.@+-]", "_", email)[:max_length]
+    base = derived_username(email)[:max_length]
     candidate = base
     manager = User._default_manager
     for _attempt in range(10):
@@ -100,14 +114,23 @@ def free_username(User: Any, email: str) -> str:
     raise ValidationError(_("Could not find a free username for this email."), code="username")
 
 
+def scanned_emails(email_field: str) -> Q:
+    """Users whose email's key no database function computes: non-ASCII ones, and
+    punycode domains (an A-label's letters are not always in their canonical form)."""
+    return Q(**{f"{email_field}__regex": NON_ASCII_PATTERN}) | Q(
+        **{f"{email_field}__icontains": ACE_PREFIX}
+    )
+
+
 def user_email_keys(emails: Iterable[str]) -> set[str]:
     """The `email_key`s of existing users whose email matches one of `emails`.
 
     Exact for every Unicode variant, on every database: a user's ASCII email matches a
     key only through its ASCII lower case, which every database computes the same way,
     so the database looks those up by `lower(email)`; a user's non-ASCII email can
-    match an ASCII key ("ß" and "SS", fullwidth letters), which no database function
-    decides portably, so every such user is read and Python compares `email_key`s.
+    match an ASCII key ("ß" and "SS", fullwidth letters, a Unicode domain and its
+    punycode), which no database function decides portably, so every such user (and
+    every user with a punycode domain) is read and Python compares `email_key`s.
     """
     User = get_user_model()
     email_field = User.get_email_field_name()
@@ -126,7 +149,7 @@ def user_email_keys(emails: Iterable[str]) -> set[str]:
             .values_list(email_field, flat=True)
         )
         found.update(email_key(email) for email in users if email)
-    non_ascii = manager.filter(**{f"{email_field}__regex": NON_ASCII_PATTERN})
+    non_ascii = manager.filter(scanned_emails(email_field))
     found.update(
         key
         for email in non_ascii.values_list(email_field, flat=True)
@@ -170,7 +193,7 @@ def users_by_email_key(emails: Iterable[str]) -> dict[str, list[AbstractBaseUser
                 _invites_email__in=bulk.values_in(chunk, email_column)
             )
         )
-    add(base.filter(**{f"{email_field}__regex": NON_ASCII_PATTERN}))
+    add(base.filter(scanned_emails(email_field)))
     return found
 
 

@@ -35,6 +35,10 @@ INVITE_SIGNATURE_AGE = 60 * 60 * 24
 WAIT_COOKIE = "invites_wait"
 WAIT_SALT = "invites.pages.wait"
 
+# Set when an opening could not be counted (the rate limit's cache failed).
+UNAVAILABLE_COOKIE = "invites_unavailable"
+UNAVAILABLE_SALT = "invites.pages.unavailable"
+
 DONE_COOKIE = "invites_accepted"
 DONE_SALT = "invites.pages.accepted"
 DONE_COOKIE_AGE = 60 * 60
@@ -99,8 +103,24 @@ def remember_wait(response: HttpResponse, request: HttpRequest, seconds: int) ->
 
 def remaining_wait(request: HttpRequest) -> float | None:
     """Seconds this browser still has to wait after a refused opening; None if none."""
+    return _remaining(request, WAIT_COOKIE, WAIT_SALT)
+
+
+def remember_unavailable(response: HttpResponse, request: HttpRequest, seconds: int) -> None:
+    """Note that this browser's opening could not be counted, for `seconds`."""
+    until = str(time.time() + seconds)
+    value = signing.dumps(until, salt=UNAVAILABLE_SALT)
+    _set(response, request, UNAVAILABLE_COOKIE, value, max_age=seconds)
+
+
+def remaining_unavailable(request: HttpRequest) -> float | None:
+    """Seconds left of a `remember_unavailable`; None if none."""
+    return _remaining(request, UNAVAILABLE_COOKIE, UNAVAILABLE_SALT)
+
+
+def _remaining(request: HttpRequest, name: str, salt: str) -> float | None:
     try:
-        until = float(signing.loads(request.COOKIES.get(WAIT_COOKIE, ""), salt=WAIT_SALT))
+        until = float(signing.loads(request.COOKIES.get(name, ""), salt=salt))
     except (signing.BadSignature, ValueError, TypeError):
         return None
     left = until - time.time()

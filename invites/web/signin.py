@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 from urllib.parse import urlencode
 
@@ -11,7 +12,10 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.module_loading import import_string
 
+from invites.backends import UsernameBackend
+from invites.services.users import derived_username
 from invites.web.pages import login_url
 
 NEXT = "next"
@@ -29,6 +33,20 @@ def session_backend(user: AbstractBaseUser | Any) -> str | None:
         if backend.get_user(user.pk) is not None:
             return str(path)
     return None
+
+
+def email_signs_in(username: str, email: str) -> bool:
+    """Whether typing `email` on Django's login form reaches the account `username`.
+
+    The form NFKC-normalises what is typed and `ModelBackend` compares it exactly;
+    `UsernameBackend` also tries the form a derived username has (lower case).
+    """
+    if unicodedata.normalize("NFKC", email) == username:
+        return True
+    return derived_username(email) == username and any(
+        isinstance(backend, type) and issubclass(backend, UsernameBackend)
+        for backend in map(import_string, settings.AUTHENTICATION_BACKENDS)
+    )
 
 
 def sign_in(request: HttpRequest, user: Any) -> bool:

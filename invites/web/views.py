@@ -30,19 +30,25 @@ from typing import Any
 
 from django.contrib.auth import get_user, get_user_model, logout
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.debug import sensitive_variables
 
-from invites import services
+from invites import services, signals
 from invites.adapter import get_adapter
 from invites.conf import invites_settings
 from invites.exceptions import InviteError, UserAlreadyExists
+from invites.middleware import unavailable_response
 from invites.models import Invite
-from invites.ratelimit import accept_allowed, count_attempt, seconds_to_wait
+from invites.ratelimit import (
+    RateLimitUnavailable,
+    accept_allowed,
+    count_attempt,
+    seconds_to_wait,
+)
 from invites.reports import hide_secrets
 from invites.services.acceptance import grants_something
 from invites.tokens import MAX_TOKEN_LENGTH
@@ -60,7 +66,14 @@ from invites.web.pages import (
     with_form,
 )
 from invites.web.redact import take_token_out_of_request
-from invites.web.signin import NEXT, accept_page_url, safe_next, sign_in, sign_in_url
+from invites.web.signin import (
+    NEXT,
+    accept_page_url,
+    email_signs_in,
+    safe_next,
+    sign_in,
+    sign_in_url,
+)
 
 # Mistakes on one invite's form (a weak password, a typo): after this many within the
 # period, the form waits, keeping what was typed.
@@ -80,6 +93,13 @@ class AcceptPageView(View):
     sign_in_template_name = "invites/accept_sign_in.html"
     wrong_account_template_name = "invites/accept_wrong_account.html"
 
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        """As any view, but a rate limit that cannot count refuses with a 503 page."""
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except RateLimitUnavailable as error:
+            return unavailable_response(error.retry_after)
+
     @method_decorator(sensitive_variables())
     def get(self, request: HttpRequest) -> HttpResponse:
         if "token" in request.GET:
@@ -87,11 +107,15 @@ class AcceptPageView(View):
         wait = cookies.remaining_wait(request)
         if wait is not None:
             return throttled_page(request, wait)
+        unavailable = cookies.remaining_unavailable(request)
+        if unavailable is not None:
+            return unavailable_response(wait_seconds(unavailable))
         opened = opened_invite(request)
         if isinstance(opened, HttpResponse):
             return opened
         if opened.has_account and not grants_something(opened.invite):
             return error_page(request, UserAlreadyExists.code)
+        signals.send_robust(signals.invite_opened, Invite, invite=opened.invite, request=request)
         if request.user.is_authenticated and not is_invitee(request.user, opened.invite):
             return self.show(request, self.wrong_account_template_name, opened.invite, status=403)
         if not opened.has_account:
@@ -158,11 +182,19 @@ class AcceptPageView(View):
         """Count the opening, remember the invite, and redirect to the URL without token.
 
         Refused by the rate limit, it redirects too (the 429 is shown there), and
-        forgets any invite opened before: the one this link is for is not known yet.
+        forgets any invite opened before: the one this link is for is not known yet. An
+        opening the limit cannot count (its cache failed) is refused the same way, with
+        a 503 there.
         """
         token = take_token_out_of_request(request)
         response = HttpResponseRedirect(accept_page_url(self.next_url(request)))
-        allowed, wait = accept_allowed(request)
+        try:
+            allowed, wait = accept_allowed(request)
+        except RateLimitUnavailable as error:
+            # Not counted, so not kept: the 503 is shown at the URL without the token.
+            cookies.forget_invite(response)
+            cookies.remember_unavailable(response, request, error.retry_after)
+            return response
         if not allowed:
             cookies.forget_invite(response)
             cookies.remember_wait(response, request, wait_seconds(wait))
@@ -242,7 +274,7 @@ def accept_done(request: HttpRequest) -> HttpResponse:
     context = {
         "email": email,
         "username": username,
-        "username_is_email": username.casefold() == email.casefold(),
+        "username_is_email": email_signs_in(username, email),
         "login_url": login_url() if not request.user.is_authenticated else None,
         "signed_in": request.user.is_authenticated,
     }

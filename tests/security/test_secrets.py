@@ -107,13 +107,24 @@ def test_the_debug_page_of_a_500_while_opening_the_link_shows_no_token(
     anonymous, pending_invite, settings
 ):
     settings.DEBUG = True
-    settings.CACHES = {"default": {"BACKEND": f"{__name__}.BrokenCache"}}
+    settings.INVITES = {"ACCEPT_RATE": "ten a minute"}  # a bug E-checks would report
     response = anonymous.get(f"/invites/accept/?token={pending_invite.token}")
     assert response.status_code == 500
     page = response.content.decode()
-    assert "the cache is down" in page
+    assert "ValueError" in page
     assert "token=********" in page
     assert_no_secret(page, pending_invite.token)
+
+
+def test_the_log_of_a_link_opened_during_a_cache_outage_has_no_token(
+    anonymous, pending_invite, settings, caplog
+):
+    settings.CACHES = {"default": {"BACKEND": f"{__name__}.BrokenCache"}}
+    with caplog.at_level(logging.ERROR, logger="invites"):
+        response = anonymous.get(f"/invites/accept/?token={pending_invite.token}")
+    assert response.status_code == 302  # to the 503 page, without the token
+    assert "the cache is down" in caplog.text  # the traceback is logged
+    assert_no_secret(caplog.text, pending_invite.token)
 
 
 @pytest.mark.parametrize("accept", [accept_by_api, accept_on_the_page])
@@ -129,13 +140,13 @@ def test_the_admins_error_email_carries_no_secret(
     assert_no_secret(email.body, pending_invite.token, PASSWORD)
 
 
-def test_the_admins_error_email_of_a_link_opened_during_an_outage_has_no_token(
+def test_the_admins_error_email_of_a_link_opened_with_a_bug_has_no_token(
     anonymous, pending_invite, settings, admins
 ):
-    settings.CACHES = {"default": {"BACKEND": f"{__name__}.BrokenCache"}}
+    settings.INVITES = {"ACCEPT_RATE": "ten a minute"}
     assert anonymous.get(f"/invites/accept/?token={pending_invite.token}").status_code == 500
     [email] = mail.outbox
-    assert "the cache is down" in email.body
+    assert "ValueError" in email.body
     assert_no_secret(email.body, pending_invite.token)
 
 
@@ -180,17 +191,18 @@ def test_the_demos_server_log_lines_carry_no_token(debug):
     assert_no_secret(result.stdout + result.stderr, token)
 
 
-def test_the_demo_logs_a_500_of_an_outage_with_its_traceback_and_no_secret(tmp_path):
-    """The database is down: the throttle's cache and everything else fail with 500s."""
+def test_the_demo_logs_an_outage_with_its_traceback_and_no_secret(tmp_path):
+    """The database is down: the throttle's cache fails, and both refuse with 503s."""
     token = mint_token(uuid.uuid4()).token
     body = json.dumps({"token": token, "password": PASSWORD})
     result = run_demo(
         "from django.test import Client\n"
         "client = Client(raise_request_exception=False)\n"
         f"api = client.post('/api/invites/accept/', {body!r}, content_type='application/json')\n"
-        f"page = client.get('/invites/accept/?token={token}')\n"
+        f"client.get('/invites/accept/?token={token}')\n"
+        "page = client.get('/invites/accept/')\n"
         "print(api.status_code, api['Content-Type'], api.content.decode())\n"
-        "print(page.status_code)\n",
+        "print(page.status_code, page['Retry-After'])\n",
         DEBUG="false",
         ALLOWED_HOSTS="testserver",
         SITE_URL="https://invites.example.org",
@@ -200,12 +212,10 @@ def test_the_demo_logs_a_500_of_an_outage_with_its_traceback_and_no_secret(tmp_p
     )
     assert result.returncode == 0, result.stderr[-3000:]
     api, page = result.stdout.splitlines()
-    assert api == (
-        '500 application/json {"detail": "A server error occurred.", "code": "server_error"}'
-    )
-    assert page == "500"
-    assert "ERROR django.request: Internal Server Error: /api/invites/accept/" in result.stderr
-    assert "ERROR django.request: Internal Server Error: /invites/accept/" in result.stderr
+    assert api.startswith("503 application/json")
+    assert '"code":"service_unavailable"' in api
+    assert page == "503 30"
+    assert "ERROR invites.ratelimit: The accept rate limit's cache" in result.stderr
     assert "Traceback (most recent call last)" in result.stderr
     assert "OperationalError" in result.stderr
     assert_no_secret(result.stdout + result.stderr, token, PASSWORD)

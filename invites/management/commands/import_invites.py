@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from invites import imports, services
+from invites.addresses import printable
 from invites.conf import invites_settings
 from invites.exceptions import InvalidImportFile, InvalidImportRows
 from invites.imports import ImportRow, RowProblem
@@ -96,9 +97,9 @@ class Command(BaseCommand):
                 _("line %(line)d: %(email)s: %(code)s: %(message)s")
                 % {
                     "line": rows[problem.index].line,
-                    "email": problem.email,
+                    "email": printable(problem.email),
                     "code": problem.code,
-                    "message": problem.message,
+                    "message": printable(problem.message),
                 }
             )
         if len(problems) > MAX_LISTED:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from invites import delivery, delivery_state
+from invites import delivery, delivery_state, jobs
 from invites.management.durations import duration_argument, parse_duration
 from invites.models import DeliveryStatus
 
@@ -70,6 +70,17 @@ class Command(BaseCommand):
                 )
             return
         queued = delivery.requeue(list(unsent), now=now)
+        # Admin jobs (large imports and refreshes) whose worker died are queued again too.
+        resumed = jobs.recover_jobs()
+        if resumed and verbosity:
+            self.stdout.write(
+                ngettext(
+                    "Queued %(count)d abandoned admin job again.",
+                    "Queued %(count)d abandoned admin jobs again.",
+                    resumed,
+                )
+                % {"count": resumed}
+            )
         if verbosity:
             if queued:
                 self.stdout.write(

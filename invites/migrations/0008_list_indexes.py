@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("invites", "0005_delivery_state"),
+        ("invites", "0007_idna_keys"),
     ]
 
     operations = [
