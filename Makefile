@@ -71,6 +71,7 @@ bench: $(VENV)/.dev
 			echo "django-tasks-rq (requirements-rq.txt) or redis-server missing: RQ delivery benchmark skipped."; \
 		fi; \
 		DATABASE_URL="$(BENCH_PG_URL)" $(PY) benchmarks/bench_import.py $(BENCH_IMPORT_ARGS); \
+		DATABASE_URL="$(BENCH_PG_URL)" $(PY) benchmarks/bench_commands.py $(BENCH_COMMANDS_ARGS); \
 	else \
 		echo "PostgreSQL at BENCH_PG_URL=$(BENCH_PG_URL) does not answer: PostgreSQL run skipped."; \
 	fi
