@@ -81,6 +81,7 @@ bench: $(VENV)/.dev
 		fi; \
 		DATABASE_URL="$(BENCH_PG_URL)" $(PY) benchmarks/bench_import.py $(BENCH_IMPORT_ARGS); \
 		DATABASE_URL="$(BENCH_PG_URL)" $(PY) benchmarks/bench_scale.py $(BENCH_SCALE_ARGS); \
+		DATABASE_URL="$(BENCH_PG_URL)" $(PY) benchmarks/bench_commands.py $(BENCH_COMMANDS_ARGS); \
 	else \
 		echo "PostgreSQL at BENCH_PG_URL=$(BENCH_PG_URL) does not answer: PostgreSQL run skipped."; \
 	fi

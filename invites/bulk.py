@@ -20,8 +20,10 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from django.db import connections
-from django.db.models import Field
+from django.db.models import DateTimeField, Field, Model
+from django.db.models.base import ModelState
 from django.db.models.expressions import RawSQL
+from django.db.models.signals import post_init, pre_init
 
 from invites.models import DeliveryStatus, Invite
 from invites.tokens import MintedToken
@@ -155,22 +157,28 @@ def refresh_tokens(
     100,000 rows on PostgreSQL). Ids it skipped (unknown, deleted, accepted, declined)
     are simply absent from the result; the caller decides what that means.
     """
-    by_id = dict(zip(ids, minted, strict=True))
     if not is_set_based(using):
         return _refresh_tokens_orm(
-            by_id, expires_at=expires_at, now=now, queued_at=queued_at, using=using
+            dict(zip(ids, minted, strict=True)),
+            expires_at=expires_at,
+            now=now,
+            queued_at=queued_at,
+            using=using,
         )
 
     connection = connections[using]
-    fields = concrete_fields()
-    names = [field.attname for field in fields]
-    # Converters of the returned columns that have any (most have none on PostgreSQL).
+    # Only the columns the update leaves alone come back; the written ones are known.
+    returned = [field for field in concrete_fields() if field.attname not in REFRESHED_FIELDS]
+    names = [field.attname for field in returned]
+    id_index = names.index(invite_field("id").attname)
     converters = [
-        (index, column, functions)
-        for index, (column, functions) in enumerate(_converters(fields, using))
-        if functions and fields[index].attname not in REFRESHED_FIELDS
+        (index, _converter(column, functions, field, connection))
+        for index, ((column, functions), field) in enumerate(
+            zip(_converters(returned, using), returned, strict=True)
+        )
+        if functions and index != id_index
     ]
-    sql = _refresh_sql(fields, using)
+    sql = _refresh_sql(returned, using)
     when = [
         _db_datetime(expires_at, using),
         _db_datetime(now, using),
@@ -178,43 +186,119 @@ def refresh_tokens(
         str(fresh_delivery_status(queued_at)),
     ]
     id_field = invite_field("id")
-    status = fresh_delivery_status(queued_at)
+    written = {
+        "expires_at": expires_at,
+        "updated_at": now,
+        "sent_at": None,
+        "queued_at": queued_at,
+        "delivery_status": fresh_delivery_status(queued_at),
+        "delivery_attempts": 0,
+        "delivery_error": "",
+    }
+    build = _instance_builder(using)
+    # (id, its new token) pairs in id order: chunks in one global order, so two
+    # overlapping calls meet their chunks in the same order.
+    pairs = sorted(zip(ids, minted, strict=True), key=lambda pair: pair[0].int)
 
     found: dict[UUID, Invite] = {}
-    with connection.cursor() as cursor, _gc_paused():
-        # Chunks in id order, so two overlapping calls meet their chunks in one order.
+    with connection.cursor() as cursor, gc_paused():
         # Within a statement the lock order is the join's: a deadlock is possible and
         # is retried by the service.
-        for chunk in chunked(sorted(ids, key=attrgetter("int")), CHUNK_SIZE):
-            db_ids = [id_field.get_db_prep_value(pk, connection) for pk in chunk]
-            nonces = [by_id[pk].nonce for pk in chunk]
-            digests = [by_id[pk].digest for pk in chunk]
+        for chunk in chunked(pairs, CHUNK_SIZE):
+            db_ids = [id_field.get_db_prep_value(pk, connection) for pk, _token in chunk]
             params: list[Any]
             if connection.vendor == "postgresql":
+                nonces = [token.nonce for _pk, token in chunk]
+                digests = [token.digest for _pk, token in chunk]
                 params = [*when, db_ids, nonces, digests]
             else:
-                params = [*when, json.dumps(list(zip(db_ids, nonces, digests, strict=True)))]
+                sent = [
+                    [db_id, t.nonce, t.digest]
+                    for db_id, (_pk, t) in zip(db_ids, chunk, strict=True)
+                ]
+                params = [*when, json.dumps(sent)]
             cursor.execute(sql, params)
-            for row in cursor.fetchall():
-                values = list(row)
-                for index, column, functions in converters:
-                    if values[index] is not None:
-                        for function in functions:
-                            values[index] = function(values[index], column, connection)
-                invite = Invite.from_db(using, names, values)
-                # The written columns come back as NULL (cheaper than decoding them).
-                token = by_id[invite.pk]
-                invite.token_nonce = token.nonce
-                invite.token_hash = token.digest
-                invite.expires_at = expires_at
-                invite.updated_at = now
-                invite.sent_at = None
-                invite.queued_at = queued_at
-                invite.delivery_status = status
-                invite.delivery_attempts = 0
-                invite.delivery_error = ""
-                found[invite.pk] = invite
+            rows = cursor.fetchall()
+            if not rows:
+                continue
+            # Column by column: most columns need no conversion, or are all NULL.
+            columns = [list(column) for column in zip(*rows, strict=True)]
+            # The returned id is the value sent: map it back instead of converting it.
+            sent_as = dict(zip(db_ids, chunk, strict=True))
+            refreshed = [sent_as[db_id] for db_id in columns[id_index]]
+            columns[id_index] = [pk for pk, _token in refreshed]
+            for index, convert in converters:
+                columns[index] = [None if v is None else convert(v) for v in columns[index]]
+            for values, (pk, token) in zip(zip(*columns, strict=True), refreshed, strict=True):
+                attrs = dict(zip(names, values, strict=True), **written)
+                attrs["token_nonce"] = token.nonce
+                attrs["token_hash"] = token.digest
+                found[pk] = build(attrs)
     return found
+
+
+def _converter(
+    column: Any, functions: Sequence[Converter], field: Field[Any, Any], connection: Any
+) -> Callable[[Any], Any]:
+    """One column's from-database conversion, as the ORM applies it.
+
+    Date-times are remembered per raw value: the invites of one batch often share
+    them (one `created_at` per `create_invites` call), and a `datetime` is immutable.
+    Other values (a JSON document is a fresh, mutable object) are converted each time.
+    """
+
+    def convert(value: Any) -> Any:
+        for function in functions:
+            value = function(value, column, connection)
+        return value
+
+    if not isinstance(field, DateTimeField):
+        return convert
+    seen: dict[Any, Any] = {}
+
+    def remembered(value: Any) -> Any:
+        try:
+            return seen[value]
+        except KeyError:
+            seen[value] = converted = convert(value)
+            return converted
+
+    return remembered
+
+
+def _instance_builder(using: str) -> Callable[[dict[str, Any]], Invite]:
+    """Turn a row's `{attname: python value}` (every column) into a loaded `Invite`.
+
+    The same as `Invite.from_db(using, names, values)`, without the per-field
+    `setattr` of `Model.__init__`: the instance is made as unpickling makes one
+    (`__new__`, then its `__dict__`). That is only the same when nothing observes
+    `__init__`, so with a `pre_init`/`post_init` receiver for `Invite`, or an
+    overridden `from_db`, it goes through `from_db`.
+    """
+    if (
+        pre_init.has_listeners(Invite)
+        or post_init.has_listeners(Invite)
+        or getattr(Invite.from_db, "__func__", None) is not getattr(Model.from_db, "__func__", None)
+    ):
+        names = [field.attname for field in concrete_fields()]
+
+        def through_from_db(attrs: dict[str, Any]) -> Invite:
+            return Invite.from_db(using, names, [attrs[name] for name in names])
+
+        return through_from_db
+
+    new = Invite.__new__
+
+    def build(attrs: dict[str, Any]) -> Invite:
+        invite = new(Invite)
+        state = ModelState()
+        state.adding = False
+        state.db = using
+        attrs["_state"] = state
+        invite.__dict__ = attrs
+        return invite
+
+    return build
 
 
 def _refresh_sql(fields: Sequence[Field[Any, Any]], using: str) -> str:
@@ -225,10 +309,7 @@ def _refresh_sql(fields: Sequence[Field[Any, Any]], using: str) -> str:
     def col(name: str) -> str:
         return quote(invite_field(name).column)
 
-    returning = ", ".join(
-        "NULL" if field.attname in REFRESHED_FIELDS else f"{table}.{quote(field.column)}"
-        for field in fields
-    )
+    returning = ", ".join(f"{table}.{quote(field.column)}" for field in fields)
     if connection.vendor == "postgresql":
         source = "unnest(%s::uuid[], %s::varchar[], %s::varchar[]) AS v(id, nonce, digest)"
     else:
@@ -252,7 +333,7 @@ Converter = Callable[[Any, Any, Any], Any]
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while a batch builds many long-lived objects.
 
     Building 100,000 instances otherwise triggers repeated full collections that walk

@@ -75,6 +75,9 @@ def send_on_commit(
         return
 
     def send_all() -> None:
+        # Asked once, when the callback runs: with no receiver, nothing to call per payload.
+        if not signal.has_listeners(sender):
+            return
         for payload in payloads:
             send_robust(signal, sender, **payload)
 

@@ -305,3 +305,38 @@ def test_check_refreshable_refuses_like_refresh_and_changes_nothing(
 
     assert snapshot(pending_invite, accepted_invite, deleted_invite) == before
     assert resent.calls == []
+
+
+def test_returned_invites_are_what_a_fresh_load_gives(make_invite):
+    invites = [make_invite(metadata={"n": 1}), make_invite(metadata={"n": 1})]
+
+    returned = services.refresh_invite_tokens([invite.pk for invite in invites])
+
+    columns = [field.attname for field in Invite._meta.concrete_fields]
+    for invite in returned:
+        loaded = Invite.objects.get(pk=invite.pk)
+        assert {name: getattr(invite, name) for name in columns} == {
+            name: getattr(loaded, name) for name in columns
+        }
+        assert (invite._state.adding, invite._state.db) == (False, "default")
+    # Each instance holds its own metadata, never one object shared between rows.
+    returned[0].metadata["n"] = 2
+    assert returned[1].metadata == {"n": 1}
+
+
+def test_post_init_receivers_see_every_returned_invite(make_invite):
+    from django.db.models.signals import post_init
+
+    invites = [make_invite(), make_invite()]
+    seen: list[Invite] = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance)
+
+    post_init.connect(receiver, sender=Invite)
+    try:
+        returned = services.refresh_invite_tokens([invite.pk for invite in invites])
+    finally:
+        post_init.disconnect(receiver, sender=Invite)
+
+    assert all(any(invite is other for other in seen) for invite in returned)

@@ -39,12 +39,16 @@ def refresh_invite_tokens(invite_ids: Iterable[UUID | str]) -> list[Invite]:
     Raises `InviteNotFound`, then `InviteAlreadyAccepted`, then `InviteDeclined`, each
     naming every such id; nothing changes then.
     """
-    requested = parse_ids(invite_ids)
+    # Thousands of ids, tokens and instances are made and kept: the cyclic collector
+    # would walk them again and again for nothing (see `bulk.gc_paused`).
+    with bulk.gc_paused():
+        requested = parse_ids(invite_ids)
     if not requested.order:
         return []
     for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
         try:
-            return _refresh(requested)
+            with bulk.gc_paused():
+                return _refresh(requested)
         except OperationalError as error:
             if attempt == DEADLOCK_ATTEMPTS or not _is_retryable_deadlock(error):
                 raise

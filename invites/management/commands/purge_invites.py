@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from invites import bulk
+from invites.management.batches import keyset_batches
 from invites.management.durations import duration_argument
 from invites.models import Invite, InviteQuerySet
 
@@ -105,11 +106,9 @@ def _delete_in_batches(queryset: InviteQuerySet) -> int:
     """Delete what `queryset` matches, one short transaction per batch; return how many."""
     total = 0
     id_field = Invite._meta.get_field("id")
-    while True:
-        pks = list(queryset.order_by("pk").values_list("pk", flat=True)[:BATCH_SIZE])
-        if not pks:
-            return total
+    for pks in keyset_batches(queryset.values_list("pk", flat=True), size=BATCH_SIZE):
         with transaction.atomic():
             # The condition is applied again: an invite refreshed meanwhile is kept.
             deleted, _per_model = queryset.filter(pk__in=bulk.values_in(pks, id_field)).delete()
         total += deleted
+    return total

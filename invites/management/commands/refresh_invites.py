@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 from invites import bulk, services
 from invites.conf import invites_settings
 from invites.exceptions import InviteAlreadyAccepted, InviteNotFound
+from invites.management.batches import keyset_batches
 from invites.management.durations import duration_argument
 from invites.models import Invite
 
@@ -76,36 +77,36 @@ class Command(BaseCommand):
     ) -> None:
         if not ids and not expired and expiring_within is None:
             raise CommandError(_("Give invite IDs, --expired or --expiring-within."))
-        selected = _select(
+        selection = Selection(
             ids,
             expired=expired,
             expiring_within=expiring_within,
             not_emailed_within=not_emailed_within,
         )
+        size = batch_size or invites_settings.MAX_BATCH_SIZE
+        total = selection.count()
         if dry_run:
-            self._report_dry_run(selected, verbosity)
+            self._report_dry_run(selection, total, size, verbosity)
             return
-        if not selected:
+        if not total:
             if verbosity:
                 self.stdout.write(_("No invites to refresh."))
             return
 
-        progress = Progress(
-            self.stdout, len(selected), enabled=verbosity > 0, verbose=verbosity > 1
-        )
+        progress = Progress(self.stdout, total, enabled=verbosity > 0, verbose=verbosity > 1)
         refreshed, skipped = 0, 0
-        for chunk in bulk.chunked(selected, batch_size or invites_settings.MAX_BATCH_SIZE):
+        for chunk in selection.batches(size):
             try:
                 done, gone = _refresh_batch(chunk)
             except DatabaseError as error:
                 progress.finish()
                 raise CommandError(
                     _("Refreshed %(done)d of %(total)d invites, then failed: %(error)s")
-                    % {"done": refreshed, "total": len(selected), "error": error}
+                    % {"done": refreshed, "total": total, "error": error}
                 ) from error
             refreshed += done
             skipped += gone
-            progress.update(refreshed + skipped)
+            progress.update(min(refreshed + skipped, total))
         progress.finish()
 
         if verbosity:
@@ -120,24 +121,22 @@ class Command(BaseCommand):
                 ) % {"count": skipped}
             self.stdout.write(self.style.SUCCESS(message))
 
-    def _report_dry_run(self, selected: Sequence[UUID], verbosity: int) -> None:
+    def _report_dry_run(self, selection: Selection, total: int, size: int, verbosity: int) -> None:
         if verbosity > 1:
-            emails = dict(
-                _in_chunks(
-                    selected,
-                    lambda chunk: Invite.objects.filter(pk__in=chunk).values_list("pk", "email"),
+            for chunk in selection.batches(size):
+                emails = dict(
+                    Invite.objects.filter(pk__in=_values_in(chunk)).values_list("pk", "email")
                 )
-            )
-            for pk in selected:
-                self.stdout.write(f"{pk} {emails.get(pk, '')}")
+                for pk in chunk:
+                    self.stdout.write(f"{pk} {emails.get(pk, '')}")
         if verbosity:
             self.stdout.write(
                 ngettext(
                     "Would refresh %(count)d invite (dry run, nothing changed).",
                     "Would refresh %(count)d invites (dry run, nothing changed).",
-                    len(selected),
+                    total,
                 )
-                % {"count": len(selected)}
+                % {"count": total}
             )
 
 
@@ -151,40 +150,63 @@ def _positive_int(value: str) -> int:
     return number
 
 
-def _select(
-    ids: list[str],
-    *,
-    expired: bool,
-    expiring_within: timedelta | None,
-    not_emailed_within: timedelta | None = None,
-) -> list[UUID]:
-    """The ids to refresh: the given ones (checked), then the expired/expiring ones
-    not emailed within `not_emailed_within`."""
-    try:
-        selected: dict[UUID, None] = dict.fromkeys(services.check_refreshable(ids))
-    except (InviteNotFound, InviteAlreadyAccepted) as error:
-        raise CommandError(error.message) from error
-    if expired or expiring_within is not None:
-        queryset = Invite.objects.none()
-        if expired:
-            queryset |= Invite.objects.expired()
-        if expiring_within is not None:
-            deadline = timezone.now() + expiring_within
-            queryset |= Invite.objects.pending().filter(expires_at__lte=deadline)
-        if not_emailed_within is not None:
-            since = timezone.now() - not_emailed_within
-            queryset = queryset.exclude(last_emailed_at__gt=since)
-        pks = queryset.order_by("expires_at", "pk").values_list("pk", flat=True)
-        selected.update(dict.fromkeys(pks.iterator(chunk_size=bulk.CHUNK_SIZE)))
-    return list(selected)
+class Selection:
+    """The invites to refresh: the given ids (checked), then the expired or expiring
+    ones not emailed within `not_emailed_within`, each once.
+
+    The options' invites are walked in keyset batches rather than listed up front, so
+    memory stays the same at any number of invites. The cut-offs are fixed when the
+    selection is made: an invite refreshed by this run is not met again.
+    """
+
+    def __init__(
+        self,
+        ids: list[str],
+        *,
+        expired: bool,
+        expiring_within: timedelta | None,
+        not_emailed_within: timedelta | None = None,
+    ) -> None:
+        try:
+            self.given = list(dict.fromkeys(services.check_refreshable(ids)))
+        except (InviteNotFound, InviteAlreadyAccepted) as error:
+            raise CommandError(error.message) from error
+        self.queryset: Any = None
+        if expired or expiring_within is not None:
+            queryset = Invite.objects.none()
+            if expired:
+                queryset |= Invite.objects.expired()
+            if expiring_within is not None:
+                deadline = timezone.now() + expiring_within
+                queryset |= Invite.objects.pending().filter(expires_at__lte=deadline)
+            if not_emailed_within is not None:
+                since = timezone.now() - not_emailed_within
+                queryset = queryset.exclude(last_emailed_at__gt=since)
+            self.queryset = queryset
+
+    def count(self) -> int:
+        if self.queryset is None:
+            return len(self.given)
+        also_given = (
+            self.queryset.filter(pk__in=_values_in(self.given)).count() if self.given else 0
+        )
+        return len(self.given) + int(self.queryset.count()) - int(also_given)
+
+    def batches(self, size: int) -> Iterator[list[UUID]]:
+        """The selected ids, `size` at a time: the given ones, then the options' ones."""
+        yield from (list(chunk) for chunk in bulk.chunked(self.given, size))
+        if self.queryset is None:
+            return
+        given = set(self.given)
+        pks = self.queryset.values_list("pk", flat=True)
+        for found in keyset_batches(pks, size=size):
+            chunk = [pk for pk in found if pk not in given]
+            if chunk:
+                yield chunk
 
 
-def _in_chunks(uuids: Sequence[UUID], query: Any) -> list[Any]:
-    rows: list[Any] = []
-    id_field = Invite._meta.get_field("id")
-    for chunk in bulk.chunked(uuids, bulk.in_clause_chunk_size()):
-        rows.extend(query(bulk.values_in(chunk, id_field)))
-    return rows
+def _values_in(uuids: Sequence[UUID]) -> Any:
+    return bulk.values_in(uuids, Invite._meta.get_field("id"))
 
 
 def _refresh_batch(ids: Sequence[UUID]) -> tuple[int, int]:

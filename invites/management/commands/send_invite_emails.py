@@ -11,10 +11,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from invites import delivery, delivery_state, jobs
+from invites.management.batches import keyset_batches
 from invites.management.durations import duration_argument, parse_duration
 from invites.models import DeliveryStatus
 
 DEFAULT_STALE_AFTER = "10m"
+# Invites loaded per query.
+BATCH_SIZE = 5000
 
 
 class Command(BaseCommand):
@@ -56,7 +59,7 @@ class Command(BaseCommand):
             self.print_status()
             return
         now = timezone.now()
-        unsent = delivery.unsent_invites(stale_after, now=now).order_by("expires_at", "pk")
+        unsent = delivery.unsent_invites(stale_after, now=now)
         if dry_run:
             count = unsent.count()
             if verbosity:
@@ -69,7 +72,10 @@ class Command(BaseCommand):
                     % {"count": count}
                 )
             return
-        queued = delivery.requeue(list(unsent), now=now)
+        # A batch at a time: memory stays the same at any number of unsent invites.
+        queued = sum(
+            delivery.requeue(batch, now=now) for batch in keyset_batches(unsent, size=BATCH_SIZE)
+        )
         # Admin jobs (large imports and refreshes) whose worker died are queued again too.
         resumed = jobs.recover_jobs()
         if resumed and verbosity:
