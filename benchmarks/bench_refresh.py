@@ -42,12 +42,18 @@ from django.db import connection, transaction  # noqa: E402
 from django.test.utils import override_settings, setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from invites import services, tokens  # noqa: E402
+from invites import bulk, services, tokens  # noqa: E402
 from invites.conf import invites_settings  # noqa: E402
 from invites.models import Invite  # noqa: E402
 
 NAIVE_LIMIT = 10_000
 BOUND_CHUNK = 5000
+# A refresh also starts the new link's delivery over (`bulk.REFRESHED_FIELDS`); the
+# bound writes those columns too, or it would skip the index upkeep they cost.
+DELIVERY_RESET = (
+    "sent_at = NULL, queued_at = NULL, delivery_status = 'not_sent', "
+    "delivery_attempts = 0, delivery_error = ''"
+)
 # Statements the bound ran on the raw cursor (Django does not see them).
 bound_statements = 0
 
@@ -70,7 +76,10 @@ def naive(ids: list[Any]) -> int:
             now = timezone.now()
             invite.token_nonce, invite.token_hash = minted.nonce, minted.digest
             invite.expires_at = now + invites_settings.VALID_DURATION
-            invite.save(update_fields=["token_nonce", "token_hash", "expires_at", "updated_at"])
+            invite.sent_at = invite.queued_at = None
+            invite.delivery_status = bulk.fresh_delivery_status(None)
+            invite.delivery_attempts, invite.delivery_error = 0, ""
+            invite.save(update_fields=list(bulk.REFRESHED_FIELDS))
     return len(ids)
 
 
@@ -88,7 +97,7 @@ def bound(ids: list[Any]) -> int:
             if connection.vendor == "postgresql":
                 cursor.execute(
                     "UPDATE invites_invite AS t SET token_nonce = v.nonce, token_hash = v.digest, "
-                    "expires_at = %s, updated_at = %s "
+                    f"expires_at = %s, updated_at = %s, {DELIVERY_RESET} "
                     "FROM unnest(%s::uuid[], %s::varchar[], %s::varchar[]) AS v(id, nonce, digest) "
                     "WHERE t.id = v.id",
                     [
@@ -107,7 +116,7 @@ def bound(ids: list[Any]) -> int:
                     params += [invite_id.hex, m.nonce, m.digest]
                 cursor.execute(
                     "UPDATE invites_invite SET token_nonce = v.column2, token_hash = v.column3, "
-                    f"expires_at = ?, updated_at = ? FROM (VALUES {values}) AS v "
+                    f"expires_at = ?, updated_at = ?, {DELIVERY_RESET} FROM (VALUES {values}) AS v "
                     "WHERE invites_invite.id = v.column1",
                     params,
                 )
