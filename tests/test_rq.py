@@ -53,7 +53,13 @@ def scheduled_job_count(server: RedisServer) -> int:
 
 
 def settled(server: RedisServer, workers: Workers) -> bool:
-    """No job waiting or scheduled in Redis, and no work horse running one."""
+    """No job waiting or scheduled in Redis, and no work horse running one.
+
+    Each poll first plays the supervisor: a worker that exited (as every one does when
+    Redis goes away under it) is started again, whatever the queue holds; otherwise a
+    job queued after the restart would wait for workers that never come back.
+    """
+    workers.supervise()
     if not server.answers():
         return False
     if queued_jobs(server) or scheduled_job_count(server):
