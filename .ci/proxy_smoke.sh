@@ -3,7 +3,7 @@
 # workers, DEBUG off, the database cache) behind nginx, which terminates TLS with a
 # self-signed certificate and sets X-Forwarded-For and X-Forwarded-Proto; the demo has
 # NUM_PROXIES=1 and SECURE_PROXY_SSL=true. scripts/proxy_smoke.py then checks separate
-# limits per client, Secure cookies, static files, and slow clients.
+# limits per client, Secure cookies, static files, the health check, and slow clients.
 #
 # Usage: bash .ci/proxy_smoke.sh   (env: PYTHON, PROXY_SMOKE_GUNICORN_PORT,
 # PROXY_SMOKE_NGINX_PORT; GUNICORN_CMD_ARGS="--worker-class sync --threads 1" shows two

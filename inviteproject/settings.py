@@ -62,6 +62,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # `/healthz` for a load balancer: answered first, so neither the HTTPS redirect nor
+    # the Host check below turns its plain-HTTP probe into a 301 or a 400.
+    "inviteproject.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files (the admin's styles, the API docs' assets) from STATIC_ROOT, filled by
     # `manage.py collectstatic`, so production needs no separate file server.

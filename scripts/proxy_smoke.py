@@ -10,7 +10,9 @@ token and password. This script checks:
    second's first is not, and a forged X-Forwarded-For does not get the first out;
 2. the CSRF and session cookies are `Secure`, and plain HTTP is redirected to HTTPS;
 3. the admin's stylesheet is served (WhiteNoise);
-4. with two half-open connections to gunicorn and two to nginx, a normal request
+4. a load balancer's probe of `/healthz`, plain HTTP to gunicorn by its address, is a
+   200 (not the redirect or the Host check's 400 that every other page gives it);
+5. with two half-open connections to gunicorn and two to nginx, a normal request
    through nginx and one to gunicorn each answer within a second.
 
 Prints the figures; exits non-zero on any failed check.
@@ -180,6 +182,18 @@ def check_static(proxy: str, context: ssl.SSLContext) -> None:
         fail("the admin's stylesheet is not served")
 
 
+def check_health(app: str) -> None:
+    host, port = split(app)
+    connection = http.client.HTTPConnection(host, port, timeout=10)
+    connection.request("GET", "/healthz", headers={"Host": "10.0.0.7"})
+    response = connection.getresponse()
+    body = response.read().decode().strip()
+    connection.close()
+    print(f"/healthz, plain HTTP to gunicorn as 10.0.0.7: {response.status} {body}")
+    if response.status != 200 or body != "ok":
+        fail("the health check does not answer a load balancer's probe")
+
+
 def half_open(address: str, context: ssl.SSLContext | None) -> socket.socket:
     """A connection that starts a request and never finishes it."""
     sock: socket.socket = socket.create_connection(split(address), timeout=10)
@@ -240,6 +254,7 @@ def main() -> None:
     check_separate_limits(args.proxy, context, args.api_token)
     check_secure_cookies(args.proxy, args.app, context, args.admin, args.password)
     check_static(args.proxy, context)
+    check_health(args.app)
     check_slow_clients(args.proxy, args.app, context)
     print("proxy smoke run passed")
 

@@ -125,3 +125,46 @@ def test_check_deploy_warns_without_the_documented_variable(tmp_path, variable, 
     result = production_check(tmp_path, **{variable: None})
     assert result.returncode != 0
     assert warning in result.stderr
+
+
+PROBE = """
+from django.test import Client
+client = Client()
+for method, path in [("get", "/healthz"), ("head", "/healthz"), ("post", "/healthz"), ("get", "/")]:
+    response = getattr(client, method)(path, HTTP_HOST="10.0.0.7")
+    body = response.content.decode().strip() if path == "/healthz" else ""
+    print(method, path, response.status_code, body or "-")
+"""
+
+
+def probe_health(tmp_path, **overrides: str | None) -> subprocess.CompletedProcess[str]:
+    """A load balancer's plain-HTTP probes, by address, of the demo in production."""
+    env = {
+        **documented_production_env(),
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'health.sqlite3'}",
+        **overrides,
+    }
+    result = manage("shell", "--no-imports", "-c", PROBE, **env)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_health_check_answers_a_plain_http_probe_by_address(tmp_path):
+    # Behind a TLS proxy, every other page redirects plain HTTP and checks the Host.
+    assert probe_health(tmp_path).stdout.splitlines() == [
+        "get /healthz 200 ok",
+        "head /healthz 200 -",
+        "post /healthz 405 -",
+        "get / 400 -",
+    ]
+
+
+def test_health_check_is_a_503_while_the_database_does_not_answer(tmp_path):
+    # Nothing listens on port 1: the server is down.
+    password = secrets.token_urlsafe(12)
+    database = f"postgres://invites:{password}@127.0.0.1:1/invites"
+    result = probe_health(tmp_path, DATABASE_URL=database)
+    assert result.stdout.splitlines()[0] == "get /healthz 503 database unavailable"
+    assert "Health check: the database does not answer (OperationalError)." in result.stderr
+    assert password not in result.stdout + result.stderr
