@@ -18,7 +18,18 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from invites import jobs
+from invites.admin.preview import CODE_LABELS
+from invites.exceptions import InviteAlreadyAccepted, InviteDeclined, InviteNotFound
 from invites.models import AdminJob, AdminJobKind
+
+# What a bad row's code says on the page: an import's, as its preview says it, and why
+# a refresh refused an invite.
+BAD_ROW_LABELS = {
+    **CODE_LABELS,
+    InviteNotFound.code: _("deleted"),
+    InviteAlreadyAccepted.code: _("accepted"),
+    InviteDeclined.code: _("declined"),
+}
 
 
 class AdminJobsMixin(admin.ModelAdmin):
@@ -65,6 +76,10 @@ class AdminJobsMixin(admin.ModelAdmin):
             "opts": self.opts,
             "title": job_title(job),
             "job": job,
+            "bad_rows": [
+                {**row, "label": BAD_ROW_LABELS.get(row.get("code", ""), row.get("code", ""))}
+                for row in job.bad_rows
+            ],
             "status_url": reverse(
                 "admin:invites_invite_job_status", args=[job.pk], current_app=self.admin_site.name
             ),

@@ -97,7 +97,7 @@ def test_skipped_rows_are_the_jobs_bad_rows(
     assert job.result == {"created": 4, "skipped": 1, "bad_rows": 1}
     assert job.bad_rows[0]["line"] == 3 and job.bad_rows[0]["code"] == "invite_exists"
     page = admin_client.get(response["Location"]).content.decode()
-    assert "<td>3</td><td>person1@example.com</td><td>invite_exists</td>" in page
+    assert "<td>3</td><td>person1@example.com</td><td>invite exists</td>" in page
 
 
 def test_a_row_refused_at_run_time_fails_the_job_and_creates_nothing(
@@ -242,7 +242,9 @@ def import_job(text: str, **fields) -> AdminJob:
     return AdminJob.objects.create(kind="import", key=text, input=data, **fields)
 
 
-def test_a_refresh_refused_at_run_time_fails_and_changes_nothing(pending_invite, accepted_invite):
+def test_a_refresh_refused_at_run_time_fails_and_changes_nothing(
+    admin_client, pending_invite, accepted_invite
+):
     digest = pending_invite.token_hash
     job = AdminJob.objects.create(
         kind="refresh", key="r", input={"ids": [str(pending_invite.pk), str(accepted_invite.pk)]}
@@ -255,6 +257,10 @@ def test_a_refresh_refused_at_run_time_fails_and_changes_nothing(pending_invite,
     ]
     pending_invite.refresh_from_db()
     assert pending_invite.token_hash == digest
+    page = admin_client.get(f"/admin/invites/invite/jobs/{job.pk}/").content.decode()
+    assert "Invites that were not refreshed" in page
+    row = f'<tr class="refresh-already_accepted"><td>{accepted_invite.pk}</td><td>accepted</td>'
+    assert row in page
     deleted = AdminJob.objects.create(
         kind="refresh", key="d", input={"ids": ["00000000-0000-0000-0000-000000000000"]}
     )
