@@ -257,8 +257,10 @@ class Workers:
             self.horses.update(work_horses(self.processes[index].pid))
 
     def busy(self) -> bool:
-        """Whether a work horse (of a live worker or an orphaned one) is still running."""
-        self.supervise()
+        """Whether a work horse (of a live worker or an orphaned one) is still running.
+
+        Only the horses noted by `supervise()` count: call it first.
+        """
         self.horses = {pid for pid in self.horses if alive(pid)}
         return bool(self.horses)
 

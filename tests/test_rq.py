@@ -55,9 +55,10 @@ def scheduled_job_count(server: RedisServer) -> int:
 def settled(server: RedisServer, workers: Workers) -> bool:
     """No job waiting or scheduled in Redis, and no work horse running one.
 
-    Each poll first plays the supervisor: a worker that exited (as every one does when
-    Redis goes away under it) is started again, whatever the queue holds; otherwise a
-    job queued after the restart would wait for workers that never come back.
+    Each poll first plays the supervisor, whatever the queue holds: a worker that exited
+    (as one does when Redis goes away in the middle of its job) is started again, and
+    the work horses are noted for `busy()`. Otherwise a job queued after a restart
+    would wait for workers that never come back.
     """
     workers.supervise()
     if not server.answers():
